@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ErrorInfo } from './errors';
 
 /** The lifecycle events of a run, as sent on socket.io and printed by the CLI. */
 export const RUN_EVENT_TYPES = [
@@ -41,5 +42,5 @@ export interface NodeRunSummary {
   ms?: number;
   cached?: boolean;
   warnings?: string[];
-  error?: z.infer<typeof errorInfoSchema>;
+  error?: ErrorInfo;
 }

@@ -39,7 +39,9 @@ function formatIssues(error: z.ZodError, doc: unknown): WorkflowIssue[] {
 
 /** Migrates one node's params from its saved version to the type's current one. */
 function migrateNode(node: WorkflowNode, info: NodeTypeInfo, issues: WorkflowIssue[]): WorkflowNode | undefined {
-  if (node.typeVersion === info.version) return node;
+  if (node.typeVersion === undefined || node.typeVersion === info.version) {
+    return { ...node, typeVersion: info.version };
+  }
   if (node.typeVersion > info.version) {
     issues.push({
       code: 'unknown-version',

@@ -16,7 +16,8 @@ const id = z
 export const workflowNodeSchema = z.object({
   id,
   type: z.string().min(1).max(100),
-  typeVersion: z.number().int().min(1).default(1),
+  /** The node type's version the params were saved with; absent means the current one. */
+  typeVersion: z.number().int().min(1).optional(),
   params: z.record(z.string(), z.unknown()).default({}),
   position: z.object({ x: z.number(), y: z.number() }).default({ x: 0, y: 0 }),
   title: z.string().max(200).optional(),
