@@ -1,3 +1,4 @@
 #!/usr/bin/env node
 'use strict';
-require('../dist/main.js');
+// Built by `npm run build` (which `npm ci` runs through the root `prepare` script).
+require('../dist/bin.js');

@@ -156,7 +156,7 @@ export class Engine {
         });
         const key = await this.cacheKey(p, keys, ctx);
         keys.set(id, key);
-        const hit = this.isCacheable(p) ? this.cache.get(key) : undefined;
+        const hit = this.isCacheable(p) ? await this.cache.get(key) : undefined;
         if (hit) {
           values.set(id, hit);
           summaries[id] = { status: 'cached', cached: true, ms: 0 };
@@ -173,7 +173,7 @@ export class Engine {
           if (!(port in out)) throw new Error(`${p.def.type} returned no value for its output "${port}"`);
         }
         values.set(id, out);
-        if (this.isCacheable(p)) this.cache.set(key, out);
+        if (this.isCacheable(p)) await this.cache.set(key, out);
         const ms = performance.now() - started;
         summaries[id] = { status: 'done', ms, cached: false, ...(warnings.length ? { warnings } : {}) };
         emit('node.finished', { ms, ...(warnings.length ? { warnings } : {}), outputs: describeOutputs({ [id]: out })[id] }, id);
@@ -247,7 +247,9 @@ export class Engine {
     return { order: topologicalOrder([...nodes.keys()], edges), nodes };
   }
 
+  /** Output nodes write files or records: they always run, so a run always delivers its results. */
   private isCacheable(p: Planned): boolean {
+    if (p.def.output) return false;
     const c = p.def.cacheable;
     return typeof c === 'function' ? c(p.params) : c !== false;
   }

@@ -1,0 +1,226 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import * as path from 'node:path';
+import { MultiBar, Presets } from 'cli-progress';
+import type { Command } from 'commander';
+import { DirectoryArtifactStore, describeOutputs, Engine, OutputCache } from '@maskflow/engine';
+import type { RunResult } from '@maskflow/engine';
+import { createNodeRegistry } from '@maskflow/nodes';
+import type { ArtifactRef } from '@maskflow/nodes';
+import type { RunEvent, WorkflowInput } from '@maskflow/workflow';
+import { formatIssue, UserError } from '@maskflow/workflow';
+
+export interface RunCommandOptions {
+  set: string[];
+  input: string[];
+  out: string;
+  json: boolean;
+  target?: string;
+  cache: boolean;
+  cacheDir?: string;
+}
+
+/** `value` as JSON when it parses (numbers, booleans, arrays), else the plain string. */
+export function parseValue(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+function splitAssignment(flag: string, text: string): [string, string] {
+  const i = text.indexOf('=');
+  if (i <= 0) throw new UserError(`${flag} "${text}" must look like name=value`, { field: flag });
+  return [text.slice(0, i), text.slice(i + 1)];
+}
+
+export async function readWorkflowFile(file: string): Promise<WorkflowInput> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new UserError(`cannot read workflow file "${file}"`, { field: 'workflow' });
+  }
+  try {
+    return JSON.parse(text) as WorkflowInput;
+  } catch (err) {
+    throw new UserError(`workflow file "${file}" is not valid JSON: ${(err as Error).message}`, { field: 'workflow' });
+  }
+}
+
+/** Applies `--set node.param=value` and `--input name=value` to a workflow document. */
+export function applyOverrides(wf: WorkflowInput, sets: string[], inputs: string[]): WorkflowInput {
+  const doc = structuredClone(wf);
+  if (!Array.isArray(doc?.nodes)) return doc; // the validator reports the broken format
+  for (const s of sets) {
+    const [lhs, value] = splitAssignment('--set', s);
+    const dot = lhs.lastIndexOf('.');
+    if (dot <= 0) throw new UserError(`--set "${s}" must look like <node>.<param>=<value>`, { field: '--set' });
+    const nodeId = lhs.slice(0, dot);
+    const node = doc.nodes.find((n) => n.id === nodeId);
+    if (!node) {
+      throw new UserError(`--set: no node "${nodeId}"; nodes are ${doc.nodes.map((n) => n.id).join(', ')}`, {
+        field: '--set',
+      });
+    }
+    node.params = { ...(node.params ?? {}), [lhs.slice(dot + 1)]: parseValue(value) };
+  }
+  for (const s of inputs) {
+    const [name, value] = splitAssignment('--input', s);
+    const ref = doc.inputs?.[name];
+    if (!ref) {
+      const known = Object.keys(doc.inputs ?? {});
+      throw new UserError(
+        `--input: this workflow has no input "${name}"; it exposes ${known.length ? known.join(', ') : 'none'}`,
+        { field: '--input' },
+      );
+    }
+    const node = doc.nodes.find((n) => n.id === ref.node);
+    if (node) node.params = { ...(node.params ?? {}), [ref.param]: parseValue(value) };
+  }
+  return doc;
+}
+
+export function defaultCacheDir(): string {
+  return process.env.MASKFLOW_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'maskflow', 'outputs');
+}
+
+/** The JSON summary printed by `--json`. */
+export function summarize(result: RunResult) {
+  const files: Array<{ node: string; output: string; path?: string; mime: string; bytes: number; width?: number; height?: number }> = [];
+  for (const [node, outs] of Object.entries(result.outputs)) {
+    for (const [output, v] of Object.entries(outs)) {
+      const a = v as ArtifactRef;
+      if (a && typeof a === 'object' && a.kind === 'artifact') {
+        files.push({ node, output, path: a.path, mime: a.mime, bytes: a.bytes, width: a.width, height: a.height });
+      }
+    }
+  }
+  return {
+    runId: result.runId,
+    status: result.status,
+    ms: Math.round(result.ms),
+    files,
+    outputs: describeOutputs(result.outputs),
+    nodes: Object.fromEntries(
+      Object.entries(result.nodes).map(([id, n]) => [
+        id,
+        { status: n.status, ms: n.ms === undefined ? undefined : Math.round(n.ms), cached: n.status === 'cached', ...(n.warnings ? { warnings: n.warnings } : {}), ...(n.error ? { error: n.error } : {}) },
+      ]),
+    ),
+    ...(result.error ? { error: result.error } : {}),
+  };
+}
+
+/** Progress on stderr: one bar per node on a terminal, one line per event otherwise. */
+function progressReporter(quiet: boolean) {
+  const tty = process.stderr.isTTY && !quiet;
+  const multibar = tty
+    ? new MultiBar(
+        { format: ' {bar} {percentage}% | {node} {status}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
+        Presets.shades_classic,
+      )
+    : undefined;
+  const bars = new Map<string, ReturnType<MultiBar['create']>>();
+  const bar = (id: string) => {
+    let b = bars.get(id);
+    if (!b && multibar) {
+      b = multibar.create(100, 0, { node: id.padEnd(12), status: 'queued' });
+      bars.set(id, b);
+    }
+    return b;
+  };
+  return {
+    onEvent(e: RunEvent) {
+      if (quiet) return;
+      const id = e.nodeId ?? '';
+      const d = e.data;
+      switch (e.type) {
+        case 'run.started':
+          for (const n of d.nodes as string[]) bar(n);
+          break;
+        case 'node.started':
+          if (multibar) bar(id)?.update(0, { status: 'running' });
+          else process.stderr.write(`… ${id} started\n`);
+          break;
+        case 'node.progress':
+          bar(id)?.update(Math.round((100 * Number(d.value)) / Math.max(1, Number(d.max))), {
+            status: d.phase ? String(d.phase) : 'running',
+          });
+          break;
+        case 'node.cached':
+          if (multibar) bar(id)?.update(100, { status: 'cached' });
+          else process.stderr.write(`= ${id} cached\n`);
+          break;
+        case 'node.finished':
+          if (multibar) bar(id)?.update(100, { status: `done ${Math.round(Number(d.ms))} ms` });
+          else process.stderr.write(`✓ ${id} done in ${Math.round(Number(d.ms))} ms\n`);
+          for (const w of (d.warnings as string[] | undefined) ?? []) process.stderr.write(`! ${id}: ${w}\n`);
+          break;
+        case 'node.failed':
+          if (multibar) bar(id)?.update({ status: 'failed' });
+          else process.stderr.write(`✗ ${id} failed\n`);
+          break;
+        default:
+          break;
+      }
+    },
+    stop() {
+      multibar?.stop();
+    },
+  };
+}
+
+export async function runWorkflowFile(file: string, opts: RunCommandOptions): Promise<RunResult> {
+  const doc = applyOverrides(await readWorkflowFile(file), opts.set, opts.input);
+  const cache = new OutputCache(opts.cache ? { diskDir: opts.cacheDir ?? defaultCacheDir() } : {});
+  const engine = new Engine({ registry: createNodeRegistry(), cache });
+  const artifacts = new DirectoryArtifactStore(process.cwd(), path.resolve(opts.out));
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  const reporter = progressReporter(opts.json);
+  try {
+    return await engine.run(doc, { artifacts, target: opts.target, signal: ac.signal, onEvent: (e) => reporter.onEvent(e) });
+  } finally {
+    reporter.stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+function printHuman(result: RunResult): void {
+  const s = summarize(result);
+  const rows = Object.entries(s.nodes).map(([id, n]) => `  ${id.padEnd(16)} ${n.status.padEnd(9)} ${n.ms === undefined ? '' : `${n.ms} ms`}`);
+  process.stderr.write(`\n${rows.join('\n')}\n`);
+  for (const f of s.files) process.stdout.write(`${f.path}\n`);
+  if (result.error) {
+    const e = result.error;
+    const where = e.nodeId ? `node "${e.nodeId}"${e.field ? `, field "${e.field}"` : ''}: ` : '';
+    const body = e.issues?.length ? `${e.message.split('\n')[0]}\n${e.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}` : `${where}${e.message}`;
+    process.stderr.write(`\n${result.status === 'cancelled' ? 'cancelled' : `error (${e.kind})`}: ${body}\n`);
+  } else {
+    process.stderr.write(`\nfinished in ${s.ms} ms\n`);
+  }
+}
+
+export function registerRunCommand(program: Command): void {
+  const collect = (v: string, prev: string[]) => [...prev, v];
+  program
+    .command('run')
+    .description('run a workflow file headless')
+    .argument('<workflow>', 'workflow JSON file')
+    .option('--set <node.param=value>', 'set a node param (repeatable); values parse as JSON when they can', collect, [])
+    .option('--input <name=value>', 'set an exposed workflow input (repeatable)', collect, [])
+    .option('--out <dir>', 'directory for output files', 'out')
+    .option('--target <node>', 'run only this node and what it needs')
+    .option('--json', 'print a JSON summary on stdout (status, files, per-node status, ms, cached)', false)
+    .option('--no-cache', 'do not reuse or store node outputs between runs')
+    .option('--cache-dir <dir>', 'where node outputs are kept between runs (default: MASKFLOW_CACHE_DIR or ~/.cache/maskflow/outputs)')
+    .action(async (file: string, opts: RunCommandOptions) => {
+      const result = await runWorkflowFile(file, opts);
+      if (opts.json) process.stdout.write(`${JSON.stringify(summarize(result), null, 2)}\n`);
+      else printHuman(result);
+      process.exitCode = result.status === 'finished' ? 0 : result.status === 'cancelled' ? 130 : 1;
+    });
+}

@@ -1,0 +1,2 @@
+export * from './main';
+export * from './commands/run.command';
