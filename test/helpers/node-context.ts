@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { NodeContext, NodeServices } from '@maskflow/nodes';
@@ -35,8 +35,6 @@ export function createTestContext(
 
 /** Path of a file in ../shared/fixtures, or undefined when ../shared is absent. */
 export function sharedFixture(...parts: string[]): string | undefined {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fs = require('node:fs') as typeof import('node:fs');
   const p = path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', ...parts);
-  return fs.existsSync(p) ? p : undefined;
+  return existsSync(p) ? p : undefined;
 }

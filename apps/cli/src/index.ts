@@ -1,2 +1,3 @@
 export * from './main';
 export * from './commands/run.command';
+export * from './commands/nodes.command';

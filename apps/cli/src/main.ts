@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { MaskflowError } from '@maskflow/workflow';
+import { registerNodesCommand } from './commands/nodes.command';
 import { registerRunCommand } from './commands/run.command';
 
 export function buildProgram(): Command {
@@ -8,6 +9,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerRunCommand(program);
+  registerNodesCommand(program);
   return program;
 }
 

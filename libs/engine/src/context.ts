@@ -33,6 +33,6 @@ export function createNodeContext(o: NodeContextOptions): NodeContext {
     },
     artifacts: o.artifacts,
     log,
-    services: o.services ?? ({} as NodeServices),
+    services: o.services ?? {},
   };
 }

@@ -169,7 +169,7 @@ export class Engine {
         for (const e of p.preds) inputs[e.input] = values.get(e.source)![e.handle];
         const out = (await p.def.execute({ inputs, params: p.params, ctx })) as NodeOutputs;
         ctx.throwIfAborted();
-        for (const port of Object.keys(p.def.outputs)) {
+        for (const port of Object.keys(p.def.outputs as Record<string, unknown>)) {
           if (!(port in out)) throw new Error(`${p.def.type} returned no value for its output "${port}"`);
         }
         values.set(id, out);

@@ -146,7 +146,7 @@ function progressReporter(quiet: boolean) {
           break;
         case 'node.progress':
           bar(id)?.update(Math.round((100 * Number(d.value)) / Math.max(1, Number(d.max))), {
-            status: d.phase ? String(d.phase) : 'running',
+            status: typeof d.phase === 'string' ? d.phase : 'running',
           });
           break;
         case 'node.cached':

@@ -1,0 +1,180 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { sharedFixture } from '../helpers/node-context';
+
+const root = path.resolve(__dirname, '..', '..');
+const workflow = path.join(root, 'workflows', 'remove-object-classical.json');
+
+interface Summary {
+  status: string;
+  files: Array<{ path: string; mime: string; width: number; height: number }>;
+  nodes: Record<string, { status: string; ms?: number; cached: boolean }>;
+  error?: { kind: string; message: string; nodeId?: string; field?: string };
+}
+
+/** Runs the real CLI (from source, through tsx) as a child process. */
+function maskflow(args: string[], cacheDir: string) {
+  const r = spawnSync(process.execPath, ['-r', 'tsx/cjs', path.join(root, 'apps/cli/src/bin.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, MASKFLOW_CACHE_DIR: cacheDir },
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function json(stdout: string): Summary {
+  return JSON.parse(stdout) as Summary;
+}
+
+/** A photo: the shared COCO image when present, else a generated scene with texture. */
+async function photo(dir: string): Promise<string> {
+  const shared = sharedFixture('images', 'coco139.jpg');
+  if (shared) return shared;
+  console.warn('../shared/fixtures is absent: using a generated photo instead of coco139.jpg');
+  const w = 640;
+  const h = 426;
+  const data = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      data[i] = (x * 255) / w;
+      data[i + 1] = (y * 255) / h;
+      data[i + 2] = ((x ^ y) & 31) * 8;
+    }
+  }
+  const file = path.join(dir, 'scene.jpg');
+  await sharp(data, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(file);
+  return file;
+}
+
+describe('maskflow run (CLI, end to end)', () => {
+  const work = mkdtempSync(path.join(tmpdir(), 'maskflow-cli-'));
+  const cacheDir = path.join(work, 'cache');
+  const box = { x1: 200, y1: 120, x2: 320, y2: 240 };
+  const radius = 8;
+
+  it('removes the boxed region, keeps every pixel outside the dilated mask byte-identical, and re-runs only what changed', async () => {
+    const input = await photo(work);
+    const out1 = path.join(work, 'out1');
+    const first = maskflow(
+      ['run', workflow, '--input', `image=${input}`, '--input', `box=${JSON.stringify([box])}`, '--out', out1, '--json'],
+      cacheDir,
+    );
+    expect(first.stderr).not.toMatch(/internal error/);
+    expect(first.code).toBe(0);
+    const s1 = json(first.stdout);
+    expect(s1.status).toBe('finished');
+    expect(s1.files).toHaveLength(1);
+    expect(s1.files[0].path.startsWith(out1)).toBe(true);
+    expect(Object.values(s1.nodes).map((n) => n.status)).toEqual(['done', 'done', 'done', 'done', 'done']);
+
+    const src = await sharp(input).raw().toBuffer({ resolveWithObject: true });
+    const res = await sharp(s1.files[0].path).raw().toBuffer({ resolveWithObject: true });
+    expect([res.info.width, res.info.height]).toEqual([src.info.width, src.info.height]);
+    const { width, channels } = src.info;
+    let changedInside = 0;
+    for (let y = 0; y < src.info.height; y++) {
+      for (let x = 0; x < width; x++) {
+        // Distance from (x, y) to the box; outside the round dilation it must be untouched.
+        const dx = Math.max(box.x1 - x, 0, x - (box.x2 - 1));
+        const dy = Math.max(box.y1 - y, 0, y - (box.y2 - 1));
+        const i = (y * width + x) * channels;
+        const inside = dx === 0 && dy === 0;
+        if (dx * dx + dy * dy > radius * radius) {
+          for (let c = 0; c < channels; c++) {
+            if (res.data[i + c] !== src.data[i + c]) throw new Error(`pixel (${x}, ${y}) outside the mask changed`);
+          }
+        } else if (inside && res.data[i] !== src.data[i]) changedInside++;
+      }
+    }
+    expect(changedInside).toBeGreaterThan(((box.x2 - box.x1) * (box.y2 - box.y1)) / 2);
+
+    // Change one MaskFill param: only fill and save execute.
+    const second = maskflow(
+      ['run', workflow, '--input', `image=${input}`, '--input', `box=${JSON.stringify([box])}`, '--set', 'fill.method=ns', '--out', path.join(work, 'out2'), '--json'],
+      cacheDir,
+    );
+    expect(second.code).toBe(0);
+    const s2 = json(second.stdout);
+    expect(Object.fromEntries(Object.entries(s2.nodes).map(([id, n]) => [id, n.status]))).toEqual({
+      load: 'cached',
+      box: 'cached',
+      dilate: 'cached',
+      fill: 'done',
+      save: 'done',
+    });
+  });
+
+  it('explains a malformed workflow file and exits non-zero', () => {
+    const bad = path.join(work, 'bad.json');
+    writeFileSync(bad, '{ "version": 1, "nodes": [ ');
+    const r = maskflow(['run', bad], cacheDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.json" is not valid JSON/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('names the node and field of an unknown node type and of a missing input', () => {
+    const wf = path.join(work, 'unknown.json');
+    writeFileSync(
+      wf,
+      JSON.stringify({ version: 1, nodes: [{ id: 'x', type: 'Sharpen' }, { id: 'save', type: 'SaveImage' }], edges: [] }),
+    );
+    const r = maskflow(['run', wf, '--json'], cacheDir);
+    expect(r.code).toBe(1);
+    const s = json(r.stdout);
+    expect(s.error?.message).toContain('node "x", field "type": unknown node type "Sharpen"');
+    expect(s.error?.message).toContain('node "save", field "image": required input "image" (IMAGE) is not connected');
+  });
+
+  it('refuses a file that is not an image and a PNG header claiming 100000×100000 pixels, naming node and field', () => {
+    const text = path.join(work, 'notes.png');
+    writeFileSync(text, 'these are not pixels');
+    const r1 = maskflow(['run', workflow, '--input', `image=${text}`, '--out', path.join(work, 'o3'), '--json', '--no-cache'], cacheDir);
+    expect(r1.code).toBe(1);
+    expect(json(r1.stdout).error).toMatchObject({ kind: 'user', nodeId: 'load', field: 'image' });
+
+    // A valid PNG signature and IHDR chunk claiming 100000 × 100000 (no pixel data follows).
+    const ihdr = Buffer.alloc(13);
+    ihdr.writeUInt32BE(100000, 0);
+    ihdr.writeUInt32BE(100000, 4);
+    ihdr.set([8, 2, 0, 0, 0], 8);
+    const chunk = (type: string, data: Buffer) => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(data.length);
+      const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE(crc32(body));
+      return Buffer.concat([len, body, crc]);
+    };
+    const bomb = path.join(work, 'bomb.png');
+    writeFileSync(bomb, Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IEND', Buffer.alloc(0))]));
+    const r2 = maskflow(['run', workflow, '--input', `image=${bomb}`, '--out', path.join(work, 'o4'), '--json', '--no-cache'], cacheDir);
+    expect(r2.code).toBe(1);
+    const e = json(r2.stdout).error!;
+    expect(e).toMatchObject({ kind: 'user', nodeId: 'load', field: 'image' });
+    expect(e.message).toMatch(/100000/);
+  });
+
+  it('refuses an unknown --input or --set target with the known names', () => {
+    const r = maskflow(['run', workflow, '--input', 'colour=red'], cacheDir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no input "colour"; it exposes image, box, grow, method');
+    const r2 = maskflow(['run', workflow, '--set', 'nope.radius=3'], cacheDir);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('no node "nope"');
+  });
+});
+
+function crc32(buf: Buffer): number {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
