@@ -19,7 +19,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.tsx?$': swc },
   moduleNameMapper: {
-    '^@maskflow/(workflow|models|inference|nodes|engine)$': '<rootDir>/libs/$1/src',
+    '^@maskflow/(workflow|models|inference|pipelines|nodes|engine)$': '<rootDir>/libs/$1/src',
     '^@maskflow/cli$': '<rootDir>/apps/cli/src',
   },
   testTimeout: 60000,

@@ -10,6 +10,7 @@ export function zodProblems(error: z.ZodError): ParamProblem[] {
 /** Holds every node type; serializes them for the UI and answers the validator. */
 export class NodeRegistry {
   private readonly defs = new Map<string, AnyNodeDefinition>();
+  private readonly infos = new WeakMap<AnyNodeDefinition, NodeTypeInfo>();
 
   constructor(defs: Iterable<AnyNodeDefinition> = []) {
     for (const d of defs) this.register(d);
@@ -41,6 +42,15 @@ export class NodeRegistry {
   }
 
   typeInfo(def: AnyNodeDefinition): NodeTypeInfo {
+    let info = this.infos.get(def);
+    if (!info) {
+      info = this.buildTypeInfo(def);
+      this.infos.set(def, info);
+    }
+    return info;
+  }
+
+  private buildTypeInfo(def: AnyNodeDefinition): NodeTypeInfo {
     return {
       type: def.type,
       version: def.version,
