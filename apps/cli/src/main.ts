@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { MaskflowError } from '@maskflow/workflow';
+import { registerModelsCommand } from './commands/models.command';
 import { registerNodesCommand } from './commands/nodes.command';
 import { registerRunCommand } from './commands/run.command';
 
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerRunCommand(program);
   registerNodesCommand(program);
+  registerModelsCommand(program);
   return program;
 }
 
