@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { DirectoryArtifactStore, describeOutputs, Engine, OutputCache } from '@maskflow/engine';
+import { DirectoryArtifactStore, describeOutputs, Engine, ModelServices, OutputCache } from '@maskflow/engine';
 import type { RunResult } from '@maskflow/engine';
 import { createNodeRegistry } from '@maskflow/nodes';
 import type { ArtifactRef } from '@maskflow/nodes';
@@ -175,7 +175,8 @@ function progressReporter(quiet: boolean) {
 export async function runWorkflowFile(file: string, opts: RunCommandOptions): Promise<RunResult> {
   const doc = applyOverrides(await readWorkflowFile(file), opts.set, opts.input);
   const cache = new OutputCache(opts.cache ? { diskDir: opts.cacheDir ?? defaultCacheDir() } : {});
-  const engine = new Engine({ registry: createNodeRegistry(), cache });
+  const services = new ModelServices();
+  const engine = new Engine({ registry: createNodeRegistry(), cache, services });
   const artifacts = new DirectoryArtifactStore(process.cwd(), path.resolve(opts.out));
   const ac = new AbortController();
   const onSigint = () => ac.abort();
@@ -186,6 +187,7 @@ export async function runWorkflowFile(file: string, opts: RunCommandOptions): Pr
   } finally {
     reporter.stop();
     process.removeListener('SIGINT', onSigint);
+    await services.close();
   }
 }
 

@@ -1,3 +1,5 @@
+import type { InferenceService } from '@maskflow/inference';
+import type { ModelManager } from '@maskflow/models';
 import type { ArtifactRef, ImageValue } from './values';
 
 export interface Logger {
@@ -51,8 +53,13 @@ export interface NodeContext {
 }
 
 /**
- * Services a host may provide. Declared here as an open interface so the
- * inference layer can augment it without the node contract importing it.
+ * Services a host may provide to nodes that need models. Optional: a host
+ * without them (e.g. the UI-free classical CLI path) still runs every other
+ * node, and model nodes say clearly what is missing.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface NodeServices {}
+export interface NodeServices {
+  /** The inference runtime (sessions in worker threads). */
+  inference?: InferenceService;
+  /** The model manager: resolves model ids to local files, downloading on first use. */
+  models?: ModelManager;
+}
