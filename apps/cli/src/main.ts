@@ -3,6 +3,7 @@ import { MaskflowError } from '@maskflow/workflow';
 import { registerModelsCommand } from './commands/models.command';
 import { registerNodesCommand } from './commands/nodes.command';
 import { registerRunCommand } from './commands/run.command';
+import { registerScheduleCommand } from './commands/schedule.command';
 
 export function buildProgram(): Command {
   const program = new Command('maskflow')
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerNodesCommand(program);
   registerModelsCommand(program);
+  registerScheduleCommand(program);
   return program;
 }
 

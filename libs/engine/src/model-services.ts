@@ -21,7 +21,10 @@ export class ModelServices implements NodeServices {
   }
 
   get models(): ModelManager {
-    return (this.manager ??= new ModelManager(this.opts.models));
+    // Apps download missing weights on first use (as users of ComfyUI and IOPaint expect);
+    // MASKFLOW_AUTO_DOWNLOAD=0 turns that off.
+    const autoDownload = !/^(0|false|no)$/i.test(process.env.MASKFLOW_AUTO_DOWNLOAD ?? '');
+    return (this.manager ??= new ModelManager({ autoDownload, ...this.opts.models }));
   }
 
   /** Whether the inference runtime has been started. */

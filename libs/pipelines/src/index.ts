@@ -1,1 +1,4 @@
 export {};
+export * from './sam';
+export * from './grounding-dino';
+export * from './diffusion';
