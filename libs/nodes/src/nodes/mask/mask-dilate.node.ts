@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { defineNode, maskValue, port } from '../../contract';
+import { growShrinkMask } from '../../ops/morphology';
+
+export const MaskDilateNode = defineNode({
+  type: 'MaskDilate',
+  version: 1,
+  title: 'Grow / Shrink Mask',
+  category: 'mask',
+  description:
+    'Grows (positive radius) or shrinks (negative radius) the mask by a round brush of that many pixels, exactly: ' +
+    'a pixel is selected after growing iff a selected pixel lies within the radius. The mask is first made hard ' +
+    '(≥ 128 is selected); feather it afterwards with Blur Mask. Shrinking treats the outside of the image as ' +
+    'selected, so a mask touching the image edge is not eaten away from the edge.',
+  inputs: { mask: port('MASK') },
+  outputs: { mask: port('MASK') },
+  params: z.object({
+    radius: z
+      .number()
+      .int()
+      .min(-512)
+      .max(512)
+      .default(8)
+      .describe('Pixels to grow by (positive) or shrink by (negative); 0 only hardens the mask')
+      .meta({ widget: 'slider', step: 1 }),
+  }),
+
+  async execute({ inputs: { mask }, params, ctx }) {
+    // The work is synchronous and cannot be interrupted once started, so check before it.
+    ctx.throwIfAborted();
+    const data = growShrinkMask(mask.data, mask.width, mask.height, params.radius);
+    return { mask: maskValue(mask.width, mask.height, data) };
+  },
+});

@@ -1,0 +1,197 @@
+import { blurMask, blurSigmaForRadius, BOX_BLUR_MIN_RADIUS, extendedBoxFor, gaussianKernel } from './blur';
+
+const RADII = [1, 2, 3, 4, 5, 8, 13, 16, 24, 32, 64, 100, 256];
+
+/** Row-major 0/255 mask from a predicate. */
+function paint(width: number, height: number, inside: (x: number, y: number) => boolean): Uint8Array {
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) if (inside(x, y)) data[y * width + x] = 255;
+  return data;
+}
+
+/** Sampled Gaussian (5 sigma, replicated borders) in floating point: the blur we approximate. */
+function referenceBlur(src: Uint8Array, width: number, height: number, sigma: number): Float64Array {
+  const k = Math.ceil(5 * sigma);
+  const taps = gaussianKernel(sigma, k);
+  const clamp = (v: number, max: number) => (v < 0 ? 0 : v > max ? max : v);
+  const tmp = new Float64Array(width * height);
+  const out = new Float64Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let a = 0;
+      for (let j = -k; j <= k; j++) a += taps[j + k] * src[y * width + clamp(x + j, width - 1)];
+      tmp[y * width + x] = a;
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let a = 0;
+      for (let j = -k; j <= k; j++) a += taps[j + k] * tmp[clamp(y + j, height - 1) * width + x];
+      out[y * width + x] = a;
+    }
+  }
+  return out;
+}
+
+function maxAbsDiff(a: Uint8Array, b: Float64Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('blurMask', () => {
+  it('radius 0 is the identity (a copy)', () => {
+    const data = Uint8Array.from({ length: 12 * 7 }, (_, i) => (i * 37) & 255);
+    const out = blurMask(data, 12, 7, 0);
+    expect(out).toEqual(data);
+    expect(out).not.toBe(data);
+  });
+
+  it('uses sigma = radius / 3', () => {
+    expect(blurSigmaForRadius(9)).toBe(3);
+    for (const r of [3, 8, 64, 256]) {
+      const { l, alpha } = extendedBoxFor(blurSigmaForRadius(r));
+      // Variance of one extended box, three of them add up to sigma².
+      const variance = ((l * (l + 1) * (2 * l + 1)) / 3 + 2 * alpha * (l + 1) ** 2) / (2 * l + 1 + 2 * alpha);
+      expect(3 * variance).toBeCloseTo((r / 3) ** 2, 9);
+      expect(alpha).toBeGreaterThanOrEqual(0);
+      expect(alpha).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('is mirror symmetric, exactly', () => {
+    // Odd sizes, so the mirror maps the centre pixel onto itself.
+    const w = 61;
+    const h = 45;
+    const data = paint(w, h, (x, y) => {
+      const dx = x - 30;
+      const dy = y - 22;
+      return (dx * dx) / 400 + (dy * dy) / 100 <= 1 || (Math.abs(dx) === 27 && Math.abs(dy) === 17);
+    });
+    for (const r of RADII) {
+      const out = blurMask(data, w, h, r);
+      const asymmetric: string[] = [];
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const v = out[y * w + x];
+          if (v !== out[y * w + (w - 1 - x)] || v !== out[(h - 1 - y) * w + x]) asymmetric.push(`${x},${y}`);
+        }
+      }
+      expect({ r, asymmetric }).toEqual({ r, asymmetric: [] });
+    }
+  });
+
+  it('keeps 0 far outside and 255 deep inside', () => {
+    const size = 301;
+    const radius = 90;
+    const data = paint(size, size, (x, y) => (x - 150) ** 2 + (y - 150) ** 2 <= radius * radius);
+    for (const r of RADII.filter((r) => r <= 64)) {
+      const out = blurMask(data, size, size, r);
+      const wrong: string[] = [];
+      for (let y = 0; y < size; y++) {
+        for (let x = 0; x < size; x++) {
+          const fromEdge = Math.hypot(x - 150, y - 150) - radius;
+          const v = out[y * size + x];
+          // The feather reaches the radius (and never more than 1.15 r + 1 px).
+          if (fromEdge > 1.15 * r + 1 && v !== 0) wrong.push(`${x},${y}=${v}`);
+          if (fromEdge < -(1.15 * r + 1) && v !== 255) wrong.push(`${x},${y}=${v}`);
+        }
+      }
+      expect({ r, wrong: wrong.slice(0, 5) }).toEqual({ r, wrong: [] });
+    }
+  });
+
+  it('keeps constant masks constant, also at the borders', () => {
+    for (const value of [0, 1, 77, 128, 254, 255]) {
+      const data = new Uint8Array(40 * 23).fill(value);
+      for (const r of RADII) {
+        const out = blurMask(data, 40, 23, r);
+        expect({ value, r, ok: out.every((v) => v === value) }).toEqual({ value, r, ok: true });
+      }
+    }
+  });
+
+  it('makes a monotone edge, half way at the edge', () => {
+    const w = 300;
+    const h = 9;
+    // Selected from x = 150 on; the edge lies between pixels 149 and 150.
+    const data = paint(w, h, (x) => x >= 150);
+    for (const r of RADII.filter((r) => r <= 100)) {
+      const out = blurMask(data, w, h, r);
+      const wrong: string[] = [];
+      for (let y = 0; y < h; y++) {
+        const row = out.subarray(y * w, (y + 1) * w);
+        for (let x = 1; x < w; x++) if (row[x] < row[x - 1]) wrong.push(`falls at ${x},${y}`);
+        // Symmetric around the edge: v(149 − d) + v(150 + d) = 255 (±1 for rounding).
+        for (let d = 0; d < 100; d++)
+          if (Math.abs(row[149 - d] + row[150 + d] - 255) > 1) wrong.push(`asymmetric at ${d},${y}`);
+      }
+      expect({ r, wrong }).toEqual({ r, wrong: [] });
+      expect(out[4 * w]).toBe(0);
+      expect(out[4 * w + w - 1]).toBe(255);
+    }
+  });
+
+  it('is close to a true Gaussian of sigma = radius / 3', () => {
+    const w = 160;
+    const h = 120;
+    // An edge, a corner, a thin line and lone dots: the hard cases for box filters.
+    const data = paint(
+      w,
+      h,
+      (x, y) =>
+        (x > 40 && x < 120 && y > 30 && y < 90) || x === 20 || (x % 37 === 5 && y % 29 === 7) || x + y < 20,
+    );
+    for (const r of [1, 2, 3, 4, 8, 16, 32]) {
+      const err = maxAbsDiff(blurMask(data, w, h, r), referenceBlur(data, w, h, r / 3));
+      // Radii below BOX_BLUR_MIN_RADIUS are the Gaussian itself (only rounding);
+      // the boxes' kernel is close to it, worst at corners and thin lines.
+      const bound = r < BOX_BLUR_MIN_RADIUS ? 0.51 : 5;
+      expect({ r, err, withinBound: err <= bound }).toEqual({ r, err, withinBound: true });
+    }
+    // Along a straight edge (what a feather mostly is) the boxes are within 3 levels.
+    const edge = paint(400, 5, (x) => x >= 200);
+    for (const r of [3, 5, 8, 16, 32, 64, 100]) {
+      expect(maxAbsDiff(blurMask(edge, 400, 5, r), referenceBlur(edge, 400, 5, r / 3))).toBeLessThanOrEqual(
+        3,
+      );
+    }
+  });
+
+  it('handles tiny and non-square masks', () => {
+    for (const r of [1, 5, 256]) {
+      expect([...blurMask(Uint8Array.of(200), 1, 1, r)]).toEqual([200]);
+      expect(blurMask(new Uint8Array(0), 0, 0, r)).toHaveLength(0);
+      const column = blurMask(
+        paint(1, 50, (_, y) => y >= 25),
+        1,
+        50,
+        r,
+      );
+      const row = blurMask(
+        paint(50, 1, (x) => x >= 25),
+        50,
+        1,
+        r,
+      );
+      // A column blurs like the same row turned, and both keep the edge's half-way symmetry.
+      expect(column).toEqual(row);
+      for (let d = 0; d < 25; d++) expect(Math.abs(row[24 - d] + row[25 + d] - 255)).toBeLessThanOrEqual(1);
+      if (r < 20) expect([row[0], row[49]]).toEqual([0, 255]);
+    }
+  });
+
+  it('leaves the input untouched', () => {
+    const data = paint(30, 20, (x, y) => x > y);
+    const copy = Uint8Array.from(data);
+    blurMask(data, 30, 20, 7);
+    expect(data).toEqual(copy);
+  });
+
+  it('rejects bad arguments', () => {
+    expect(() => blurMask(new Uint8Array(5), 2, 2, 1)).toThrow(RangeError);
+    expect(() => blurMask(new Uint8Array(4), 2, 2, -1)).toThrow(RangeError);
+    expect(() => blurMask(new Uint8Array(4), 2, 2, Number.NaN)).toThrow(RangeError);
+  });
+});
