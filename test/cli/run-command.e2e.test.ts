@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { sharedFixture } from '../helpers/node-context';
 
@@ -138,7 +139,7 @@ describe('maskflow run (CLI, end to end)', () => {
     expect(r1.code).toBe(1);
     expect(json(r1.stdout).error).toMatchObject({ kind: 'user', nodeId: 'load', field: 'image' });
 
-    // A valid PNG signature and IHDR chunk claiming 100000 × 100000 (no pixel data follows).
+    // A valid PNG signature and IHDR chunk claiming 100000 × 100000, with a token of compressed data.
     const ihdr = Buffer.alloc(13);
     ihdr.writeUInt32BE(100000, 0);
     ihdr.writeUInt32BE(100000, 4);
@@ -152,7 +153,7 @@ describe('maskflow run (CLI, end to end)', () => {
       return Buffer.concat([len, body, crc]);
     };
     const bomb = path.join(work, 'bomb.png');
-    writeFileSync(bomb, Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IEND', Buffer.alloc(0))]));
+    writeFileSync(bomb, Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(64))), chunk('IEND', Buffer.alloc(0))]));
     const r2 = maskflow(['run', workflow, '--input', `image=${bomb}`, '--out', path.join(work, 'o4'), '--json', '--no-cache'], cacheDir);
     expect(r2.code).toBe(1);
     const e = json(r2.stdout).error!;
