@@ -57,6 +57,12 @@ export function modelHostFrom(services: object, nodeType: string): ModelHost {
   return { inference, models };
 }
 
+/** Just the model manager (no inference runtime is touched, so none is started): for cache fingerprints. */
+export function modelResolverFrom(services: object): ModelResolver | undefined {
+  const models: unknown = 'models' in services ? services.models : undefined;
+  return isModelResolver(models) ? models : undefined;
+}
+
 /**
  * The identity of a resolved model: id, variant and each file's path, size and
  * modification time. Used both in the node's cache fingerprint and in the SAM

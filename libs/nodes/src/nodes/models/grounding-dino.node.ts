@@ -4,6 +4,7 @@ import {
   GroundingDinoPipeline,
   modelFingerprint,
   modelHostFrom,
+  modelResolverFrom,
   PipelineRegistry,
   tryModelFingerprint,
 } from '@maskflow/pipelines';
@@ -67,12 +68,8 @@ export const GroundingDinoNode = defineNode({
   models: [GROUNDING_DINO_DEFAULT_MODEL],
   // The same model id may point to other files (a variant, a replaced download): they are part of the identity.
   fingerprint: async (params, ctx) => {
-    try {
-      const host = modelHostFrom(ctx.services, 'GroundingDINO');
-      return await tryModelFingerprint(host.models, params.model, 'grounding-dino', params.variant);
-    } catch {
-      return 'no-model-host';
-    }
+    const models = modelResolverFrom(ctx.services);
+    return models ? tryModelFingerprint(models, params.model, 'grounding-dino', params.variant) : 'no-model-host';
   },
 
   async execute({ inputs: { image }, params, ctx }) {

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { UserError } from '@maskflow/workflow';
 import type { SamBoxPrompt } from '@maskflow/pipelines';
-import { downloadProgress, modelFingerprint, modelHostFrom, PipelineRegistry, samEmbeddingCache, SamPipeline, tryModelFingerprint } from '@maskflow/pipelines';
+import {
+  downloadProgress,
+  modelFingerprint,
+  modelHostFrom,
+  modelResolverFrom,
+  PipelineRegistry,
+  samEmbeddingCache,
+  SamPipeline,
+  tryModelFingerprint,
+} from '@maskflow/pipelines';
 import type { BoxesValue, MasksValue } from '../../contract';
 import { defineNode, maskValue, port } from '../../contract';
 
@@ -61,12 +70,8 @@ export const SamNode = defineNode({
   models: [SAM_DEFAULT_MODEL, 'sam-vit-b'],
   // Same identity as the embedding cache's model part: replacing the files invalidates both.
   fingerprint: async (params, ctx) => {
-    try {
-      const host = modelHostFrom(ctx.services, 'SAM');
-      return await tryModelFingerprint(host.models, params.model, 'sam', params.variant);
-    } catch {
-      return 'no-model-host';
-    }
+    const models = modelResolverFrom(ctx.services);
+    return models ? tryModelFingerprint(models, params.model, 'sam', params.variant) : 'no-model-host';
   },
 
   async execute({ inputs: { image, boxes }, params, ctx }) {
