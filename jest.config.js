@@ -16,7 +16,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/apps/ui/'],
   transform: { '^.+\\.tsx?$': swc },
   moduleNameMapper: {
     '^@maskflow/(workflow|models|inference|pipelines|nodes|engine)$': '<rootDir>/libs/$1/src',

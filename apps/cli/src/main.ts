@@ -4,6 +4,7 @@ import { registerModelsCommand } from './commands/models.command';
 import { registerNodesCommand } from './commands/nodes.command';
 import { registerRunCommand } from './commands/run.command';
 import { registerScheduleCommand } from './commands/schedule.command';
+import { registerServeCommand } from './commands/serve.command';
 
 export function buildProgram(): Command {
   const program = new Command('maskflow')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerNodesCommand(program);
   registerModelsCommand(program);
   registerScheduleCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

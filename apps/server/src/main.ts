@@ -1,19 +1,19 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
 
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 8188;
-
+/** `npm start`: the server from the environment (MASKFLOW_HOST, MASKFLOW_PORT, MASKFLOW_TOKEN, ...). */
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule);
-  const host = process.env.MASKFLOW_HOST ?? DEFAULT_HOST;
-  const port = Number(process.env.MASKFLOW_PORT ?? DEFAULT_PORT);
-  await app.listen(port, host);
-  console.log(`Maskflow server listening on http://${host}:${port}`);
+  const { app, url, config } = await createApp();
+  app.enableShutdownHooks();
+  const log = new Logger('Maskflow');
+  log.log(
+    `listening on ${url} (data: ${config.databaseUrl ? 'postgres' : config.dataDir}${config.token ? ', token required' : ''})`,
+  );
+  log.log(`API docs: ${url}/api/docs`);
 }
 
 bootstrap().catch((err: unknown) => {
-  console.error(err);
+  console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

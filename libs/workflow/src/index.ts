@@ -6,3 +6,4 @@ export * from './graph';
 export * from './validate';
 export * from './events';
 export * from './errors';
+export * from './protocol';

@@ -9,6 +9,7 @@ import { createNodeRegistry } from '@maskflow/nodes';
 import type { ArtifactRef } from '@maskflow/nodes';
 import type { RunEvent, WorkflowInput } from '@maskflow/workflow';
 import { formatIssue, UserError } from '@maskflow/workflow';
+import { runRemote } from './remote-run';
 
 export interface RunCommandOptions {
   set: string[];
@@ -18,6 +19,9 @@ export interface RunCommandOptions {
   target?: string;
   cache: boolean;
   cacheDir?: string;
+  /** Run on a Maskflow server over socket.io instead of in this process. */
+  server?: string;
+  token?: string;
 }
 
 /** `value` as JSON when it parses (numbers, booleans, arrays), else the plain string. */
@@ -219,7 +223,20 @@ export function registerRunCommand(program: Command): void {
     .option('--json', 'print a JSON summary on stdout (status, files, per-node status, ms, cached)', false)
     .option('--no-cache', 'do not reuse or store node outputs between runs')
     .option('--cache-dir <dir>', 'where node outputs are kept between runs (default: MASKFLOW_CACHE_DIR or ~/.cache/maskflow/outputs)')
+    .option('--server <url>', 'run on a Maskflow server (e.g. http://127.0.0.1:8188); <workflow> may be a saved workflow id; --input name=@file uploads the file')
+    .option('--token <token>', 'access token for --server (default: MASKFLOW_TOKEN)')
     .action(async (file: string, opts: RunCommandOptions) => {
+      if (opts.server) {
+        const remote = await runRemote(file, { ...opts, server: opts.server });
+        if (opts.json) process.stdout.write(`${JSON.stringify(remote, null, 2)}\n`);
+        else {
+          for (const f of remote.files) process.stdout.write(`${f}\n`);
+          if (remote.error) process.stderr.write(`\nerror (${remote.error.kind}): ${remote.error.nodeId ? `node "${remote.error.nodeId}": ` : ''}${remote.error.message}\n`);
+          else process.stderr.write(`\n${remote.status} (run ${remote.runId})\n`);
+        }
+        process.exitCode = remote.status === 'finished' ? 0 : remote.status === 'cancelled' ? 130 : 1;
+        return;
+      }
       const result = await runWorkflowFile(file, opts);
       if (opts.json) process.stdout.write(`${JSON.stringify(summarize(result), null, 2)}\n`);
       else printHuman(result);

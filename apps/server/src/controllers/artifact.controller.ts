@@ -1,0 +1,65 @@
+import {
+  Controller,
+  Get,
+  Header,
+  Inject,
+  Param,
+  Post,
+  Query,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { artifactIdSchema, thumbnailQuerySchema } from '@maskflow/workflow';
+import { fileResponse } from '../common/file-response';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { ArtifactService } from '../services/artifact.service';
+import type { UploadedFile as Upload } from '../services/artifact.service';
+
+const id = new ZodValidationPipe(artifactIdSchema, 'artifact id');
+
+@ApiTags('artifacts')
+@Controller('api/artifacts')
+export class ArtifactController {
+  constructor(@Inject(ArtifactService) private readonly service: ArtifactService) {}
+
+  @Post()
+  @ApiOperation({
+    summary:
+      'Upload an image: type sniffed, byte and pixel limits, re-encoded without metadata; returns its id',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: { file: { type: 'string', format: 'binary' } },
+      required: ['file'],
+    },
+  })
+  @UseInterceptors(FileInterceptor('file'))
+  upload(@UploadedFile() file: Upload | undefined) {
+    return this.service.upload(file);
+  }
+
+  @Get(':id')
+  @Header('Cache-Control', 'private, max-age=31536000, immutable')
+  @Header('X-Content-Type-Options', 'nosniff')
+  @ApiOperation({ summary: 'The artifact’s bytes' })
+  get(@Param('id', id) aid: string) {
+    return this.service.open(aid).then(({ artifact, stream }) => fileResponse(stream, artifact));
+  }
+
+  @Get(':id/thumbnail')
+  @Header('Cache-Control', 'private, max-age=31536000, immutable')
+  @Header('X-Content-Type-Options', 'nosniff')
+  @ApiOperation({ summary: 'A WebP thumbnail that fits in size×size' })
+  @ApiQuery({ name: 'size', required: false, type: Number })
+  thumbnail(
+    @Param('id', id) aid: string,
+    @Query(new ZodValidationPipe(thumbnailQuerySchema, 'query')) q: z.output<typeof thumbnailQuerySchema>,
+  ) {
+    return this.service.thumbnail(aid, q.size).then((b) => fileResponse(b, { mime: 'image/webp' }));
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { fromBuffer } from 'file-type';
+import sharp from 'sharp';
+
+export type EncodedFormat = 'png' | 'jpeg' | 'webp';
+
+export interface ImageHeader {
+  format: string;
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+}
+
+/** Raw pixels as nodes pass them (PreviewImage / ImageValue). */
+export interface RawImage {
+  width: number;
+  height: number;
+  channels: 3 | 4;
+  data: Uint8Array;
+}
+
+/** Image decoding and encoding (libvips through sharp, magic bytes through file-type). */
+@Injectable()
+export class ImageRepository {
+  /** The type told by the file's magic bytes, whatever its name or the client's content type says. */
+  async sniff(bytes: Buffer): Promise<{ ext: string; mime: string } | undefined> {
+    return fromBuffer(bytes);
+  }
+
+  /** Reads only the header: no pixel is decoded, so a bomb costs nothing here. */
+  async header(bytes: Buffer): Promise<ImageHeader> {
+    const m = await sharp(bytes, { limitInputPixels: false }).metadata();
+    // Orientations 5–8 swap the axes once applied.
+    const swap = (m.orientation ?? 1) >= 5;
+    const width = m.width ?? 0;
+    const height = m.height ?? 0;
+    return {
+      format: m.format ?? 'unknown',
+      width: swap ? height : width,
+      height: swap ? width : height,
+      hasAlpha: m.hasAlpha === true,
+    };
+  }
+
+  /**
+   * Decodes (bounded by maxPixels), applies the EXIF orientation, converts to
+   * sRGB and encodes again; sharp writes no metadata unless asked, so EXIF,
+   * GPS and ICC text are dropped.
+   */
+  async reencode(
+    bytes: Buffer,
+    format: EncodedFormat,
+    maxPixels: number,
+  ): Promise<{ bytes: Buffer; width: number; height: number }> {
+    let p = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+      .rotate()
+      .toColourspace('srgb');
+    if (format === 'png') p = p.png({ compressionLevel: 6 });
+    else if (format === 'jpeg') p = p.jpeg({ quality: 95, mozjpeg: false });
+    else p = p.webp({ quality: 95 });
+    const { data, info } = await p.toBuffer({ resolveWithObject: true });
+    return { bytes: data, width: info.width, height: info.height };
+  }
+
+  async thumbnail(bytes: Buffer, size: number): Promise<Buffer> {
+    return sharp(bytes, { failOn: 'none' })
+      .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 80 })
+      .toBuffer();
+  }
+
+  /** A small JPEG data URL of raw pixels, for progress previews. */
+  async previewDataUrl(
+    image: RawImage,
+    maxSide: number,
+  ): Promise<{ url: string; width: number; height: number }> {
+    const { data, info } = await sharp(image.data, {
+      raw: { width: image.width, height: image.height, channels: image.channels },
+    })
+      .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 70 })
+      .toBuffer({ resolveWithObject: true });
+    return {
+      url: `data:image/jpeg;base64,${data.toString('base64')}`,
+      width: info.width,
+      height: info.height,
+    };
+  }
+}

@@ -1,0 +1,121 @@
+import { useMemo } from 'react';
+import type { Workflow } from '@maskflow/workflow';
+import { ancestorsOf, artifactIdSchema } from '@maskflow/workflow';
+import { api, artifactRefSchema } from '../api/api.client';
+import type { ArtifactRefView } from '../api/api.client';
+import { paramFields } from '../graph/param-fields';
+import type { RunView } from '../store/run-events';
+import { useRunStore } from '../store/run.store';
+import { specOf } from '../store/specs.store';
+import { useUiStore } from '../store/ui.store';
+import { BeforeAfter } from './before-after';
+
+interface GalleryItem {
+  runId: string;
+  nodeId: string;
+  port: string;
+  artifact: ArtifactRefView;
+  at: number;
+}
+
+function itemsOf(run: RunView): GalleryItem[] {
+  const out: GalleryItem[] = [];
+  for (const [nodeId, ports] of Object.entries(run.outputs)) {
+    for (const [port, v] of Object.entries(ports)) {
+      const a = artifactRefSchema.safeParse(v);
+      if (a.success && (a.data.mime ?? 'image/').startsWith('image/'))
+        out.push({
+          runId: run.runId,
+          nodeId,
+          port,
+          artifact: a.data,
+          at: run.finishedAt ?? run.startedAt ?? 0,
+        });
+    }
+  }
+  return out;
+}
+
+/** The uploaded image upstream of an output (its "before"): the first image param with an artifact among its ancestors. */
+export function inputImageFor(graph: Workflow | undefined, nodeId: string): string | undefined {
+  if (!graph) return undefined;
+  const up = ancestorsOf(nodeId, graph.edges);
+  for (const n of graph.nodes) {
+    if (!up.has(n.id) || n.id === nodeId) continue;
+    const spec = specOf(n.type);
+    if (!spec) continue;
+    for (const f of paramFields(spec)) {
+      const v = n.params[f.name];
+      if (f.kind === 'image' && typeof v === 'string' && artifactIdSchema.safeParse(v).success) return v;
+    }
+  }
+  return undefined;
+}
+
+/** Every image the session's runs produced; the picked one large, with before/after and mask overlay. */
+export function GalleryPanel() {
+  const runs = useRunStore((s) => s.runs);
+  const currentRunId = useRunStore((s) => s.currentRunId);
+  const pick = useUiStore((s) => s.galleryPick);
+  const setPick = useUiStore((s) => s.pickGallery);
+
+  const items = useMemo(() => {
+    const all = Object.values(runs).flatMap(itemsOf);
+    return all.sort(
+      (a, b) => (a.runId === currentRunId ? -1 : 0) - (b.runId === currentRunId ? -1 : 0) || b.at - a.at,
+    );
+  }, [runs, currentRunId]);
+
+  const chosen =
+    items.find((i) => pick && i.runId === pick.runId && i.nodeId === pick.nodeId && i.port === pick.port) ??
+    items[0];
+  if (!chosen)
+    return (
+      <div className="mf-muted mf-pad">
+        Outputs of runs appear here (a SaveImage node saves its image as a run output).
+      </div>
+    );
+  const beforeId = inputImageFor(runs[chosen.runId]?.graph, chosen.nodeId);
+
+  return (
+    <div className="mf-gallery">
+      <div className="mf-gallery-main" data-testid="gallery-main">
+        <BeforeAfter
+          before={beforeId ? api.artifactUrl(beforeId) : undefined}
+          after={api.artifactUrl(chosen.artifact.id)}
+          alt={`${chosen.nodeId}.${chosen.port}`}
+        />
+        <div className="mf-gallery-meta">
+          <span>
+            {chosen.nodeId}.{chosen.port}
+            {chosen.artifact.width && chosen.artifact.height
+              ? ` · ${chosen.artifact.width}×${chosen.artifact.height}`
+              : ''}
+          </span>
+          <a href={api.artifactUrl(chosen.artifact.id)} target="_blank" rel="noreferrer">
+            full size
+          </a>
+          <a
+            href={api.artifactUrl(chosen.artifact.id)}
+            download={chosen.artifact.name ?? `${chosen.nodeId}.png`}
+          >
+            download
+          </a>
+        </div>
+      </div>
+      <div className="mf-gallery-grid">
+        {items.map((i) => (
+          <button
+            type="button"
+            key={`${i.runId}/${i.nodeId}/${i.port}`}
+            className={`mf-gallery-thumb${i === chosen ? ' mf-current' : ''}`}
+            onClick={() => setPick({ runId: i.runId, nodeId: i.nodeId, port: i.port })}
+            title={`${i.nodeId}.${i.port} (run ${i.runId.slice(0, 8)})`}
+          >
+            <img src={api.thumbnailUrl(i.artifact.id, 128)} alt={`${i.nodeId} output`} draggable={false} />
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}

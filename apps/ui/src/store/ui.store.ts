@@ -1,0 +1,61 @@
+import { create } from 'zustand';
+import type { Issue } from '../api/schemas';
+
+export interface Toast {
+  id: number;
+  kind: 'info' | 'error' | 'success';
+  text: string;
+}
+
+/** A save refused because someone saved in between (409). */
+export interface SaveConflict {
+  workflowId: string;
+  message: string;
+  /** The revision this editor had. */
+  mine: number;
+}
+
+export type SideTab = 'inputs' | 'runs' | 'gallery' | 'problems';
+
+interface UiState {
+  toasts: Toast[];
+  workflowsOpen: boolean;
+  conflict?: SaveConflict;
+  sideTab: SideTab;
+  /** Problems found in the open graph (client check, or the server's refusal), by node where they have one. */
+  issues: Issue[];
+  /** The artifact shown large in the gallery. */
+  galleryPick?: { runId: string; nodeId: string; port: string };
+  busy?: string;
+  toast(kind: Toast['kind'], text: string, ms?: number): void;
+  dismiss(id: number): void;
+  setWorkflowsOpen(open: boolean): void;
+  setConflict(c: SaveConflict | undefined): void;
+  setSideTab(tab: SideTab): void;
+  setIssues(issues: Issue[]): void;
+  pickGallery(p: UiState['galleryPick']): void;
+  setBusy(what: string | undefined): void;
+}
+
+let nextToast = 1;
+
+export const useUiStore = create<UiState>()((set, get) => ({
+  toasts: [],
+  workflowsOpen: false,
+  sideTab: 'inputs',
+  issues: [],
+  toast(kind, text, ms = kind === 'error' ? 8000 : 3500) {
+    const id = nextToast++;
+    set({ toasts: [...get().toasts.slice(-4), { id, kind, text }] });
+    setTimeout(() => get().dismiss(id), ms);
+  },
+  dismiss: (id) => set({ toasts: get().toasts.filter((t) => t.id !== id) }),
+  setWorkflowsOpen: (workflowsOpen) => set({ workflowsOpen }),
+  setConflict: (conflict) => set({ conflict }),
+  setSideTab: (sideTab) => set({ sideTab }),
+  setIssues: (issues) => set({ issues }),
+  pickGallery: (galleryPick) => set({ galleryPick }),
+  setBusy: (busy) => set({ busy }),
+}));
+
+export const toast = (kind: Toast['kind'], text: string): void => useUiStore.getState().toast(kind, text);

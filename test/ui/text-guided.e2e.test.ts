@@ -1,0 +1,187 @@
+/**
+ * The text-guided inpainting graph, built from the palette in chromium
+ * against the real server:
+ *
+ *   load ──► detect (GroundingDINO) ──boxes──► segment (SAM) ──mask──► grow ──mask──► inpaint (SDInpaint) ──► save
+ *     ├──────────────────────────────image──────┘                                       ▲
+ *     └──────────────────────────────image──────────────────────────────────────────────┘
+ *
+ * prompts in multiline fields, a seed from the dice, models picked from the
+ * manifest; saved, reloaded, opened and run. The server does not give nodes
+ * the inference runtime yet (apps/server system.service: "not wired"), so
+ * the run must end in one of two ways: every node done with the output image
+ * shown, or the model node's environment error ("services-missing") shown on
+ * that node. Any other outcome fails. Screenshots: test-artifacts/ui/text-guided/.
+ */
+import sharp from 'sharp';
+import type { Page } from 'playwright-core';
+import { artifactsDir, chromiumAvailable, launchChromium } from './support/chromium';
+import type { BrowserSession } from './support/chromium';
+import { EditorPage } from './support/editor-page';
+import './support/locator-matchers';
+import { startUiServer } from './support/ui-server';
+import type { UiServer } from './support/ui-server';
+
+jest.setTimeout(180_000);
+
+const run = chromiumAvailable() ? describe : describe.skip;
+const NAME = 'E2E text-guided inpaint';
+
+run('text-guided inpainting graph in chromium', () => {
+  let srv: UiServer;
+  let browser: BrowserSession;
+  let page: Page;
+  let ui: EditorPage;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    srv = await startUiServer();
+    browser = await launchChromium({ width: 1920, height: 1200 });
+    page = browser.page;
+    page.setDefaultTimeout(20000);
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    ui = new EditorPage(page, artifactsDir('text-guided'));
+    await page.goto(srv.url);
+    await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
+    const specs = (await (await fetch(`${srv.url}/api/nodes`)).json()) as Array<{ type: string }>;
+    for (const t of ['GroundingDINO', 'SAM', 'SDInpaint']) {
+      if (!specs.some((s) => s.type === t)) throw new Error(`the server has no ${t} node type`);
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.close();
+  });
+
+  it('builds the graph from the palette, refusing BOXES into a MASK input', async () => {
+    await ui.dragFromPalette('LoadImage', { x: 130, y: 40 });
+    await ui.dragFromPalette('GroundingDINO', { x: 400, y: 40 });
+    await ui.dragFromPalette('SAM', { x: 670, y: 40 });
+    await ui.dragFromPalette('MaskDilate', { x: 940, y: 40 });
+    await ui.dragFromPalette('SDInpaint', { x: 1210, y: 40 });
+    await ui.dragFromPalette('SaveImage', { x: 940, y: 520 });
+    await expect(ui.nodes()).toHaveCount(6);
+    const wrong = await ui.dragConnection(['groundingdino', 'boxes'], ['maskdilate', 'mask']);
+    expect(wrong.validWhileDragging).toBe(false);
+    await expect(ui.toast('BOXES output "boxes" cannot feed MASK input "mask"')).toBeVisible();
+    const links: Array<[[string, string], [string, string]]> = [
+      [
+        ['loadimage', 'image'],
+        ['groundingdino', 'image'],
+      ],
+      [
+        ['loadimage', 'image'],
+        ['sam', 'image'],
+      ],
+      [
+        ['groundingdino', 'boxes'],
+        ['sam', 'boxes'],
+      ],
+      [
+        ['sam', 'mask'],
+        ['maskdilate', 'mask'],
+      ],
+      [
+        ['loadimage', 'image'],
+        ['sdinpaint', 'image'],
+      ],
+      [
+        ['maskdilate', 'mask'],
+        ['sdinpaint', 'mask'],
+      ],
+      [
+        ['sdinpaint', 'image'],
+        ['saveimage', 'image'],
+      ],
+    ];
+    for (const [from, to] of links) {
+      const r = await ui.dragConnection(from, to);
+      expect(r.validWhileDragging).toBe(true);
+    }
+    await expect(ui.edges()).toHaveCount(7);
+    await ui.screenshot('built');
+  });
+
+  it('sets the prompts, a seed and the image, then saves', async () => {
+    const png = await sharp({
+      create: { width: 256, height: 192, channels: 3, background: { r: 90, g: 160, b: 90 } },
+    })
+      .composite([
+        {
+          input: await sharp({
+            create: { width: 60, height: 60, channels: 3, background: { r: 20, g: 20, b: 20 } },
+          })
+            .png()
+            .toBuffer(),
+          left: 98,
+          top: 66,
+        },
+      ])
+      .png()
+      .toBuffer();
+    await ui
+      .param('loadimage', 'image')
+      .setInputFiles({ name: 'scene.png', mimeType: 'image/png', buffer: png });
+    await expect(ui.node('loadimage').locator('img.mf-image-thumb')).toBeVisible();
+    await ui.param('groundingdino', 'prompt').fill('dark square');
+    expect(
+      await ui.param('sdinpaint', 'prompt').evaluate((el) => (el as unknown as { tagName: string }).tagName),
+    ).toBe('TEXTAREA');
+    await ui.param('sdinpaint', 'prompt').fill('a red fox\nsitting on grass');
+    await ui.node('sdinpaint').getByLabel('Randomize seed').click();
+    const seed = await ui.param('sdinpaint', 'seed').inputValue();
+    expect(Number(seed)).toBeGreaterThanOrEqual(0);
+    await ui.param('sdinpaint', 'steps').fill('2');
+    await ui.param('sdinpaint', 'steps').press('Enter');
+    await page.getByLabel('Workflow name').fill(NAME);
+    await ui.press('Control+s');
+    await expect(ui.toast(`Saved "${NAME}"`)).toBeVisible();
+    await ui.screenshot('params-saved');
+  });
+
+  it('reloads, opens it and runs it: done with the image, or the missing runtime said on the node', async () => {
+    await page.goto(srv.url);
+    await page.locator('.mf-palette-item').first().waitFor();
+    await page.getByRole('button', { name: 'Open…' }).click();
+    await page
+      .getByTestId('workflows-dialog')
+      .getByRole('button', { name: new RegExp(NAME) })
+      .click();
+    await expect(ui.nodes()).toHaveCount(6);
+    await expect(ui.param('sdinpaint', 'prompt')).toHaveValue('a red fox\nsitting on grass');
+    await ui.clickCanvasBackground();
+    await ui.press('Control+Enter');
+    const status = page.getByTestId('run-status');
+    const end = Date.now() + 150_000;
+    let final = '';
+    while (Date.now() < end) {
+      final = (await status.getAttribute('data-status').catch(() => null)) ?? '';
+      if (['finished', 'failed', 'cancelled', 'interrupted'].includes(final)) break;
+      await page.waitForTimeout(250);
+    }
+    await ui.screenshot(`run-${final}`);
+    if (final === 'finished') {
+      for (const id of ['loadimage', 'groundingdino', 'sam', 'maskdilate', 'sdinpaint', 'saveimage']) {
+        await expect(ui.status(id)).toHaveAttribute('data-status', 'done');
+      }
+      await expect(ui.node('saveimage').getByTestId('node-output-image')).toBeVisible();
+      return;
+    }
+    expect(final).toBe('failed');
+    const runId = await status.getAttribute('data-run-id');
+    const rec = (await (await fetch(`${srv.url}/api/runs/${runId}`)).json()) as {
+      error: { code: string; nodeId?: string; message: string };
+    };
+    expect(rec.error.code).toBe('services-missing');
+    const failed = rec.error.nodeId ?? '';
+    expect(['groundingdino', 'sam', 'sdinpaint']).toContain(failed);
+    await expect(ui.status(failed)).toHaveAttribute('data-status', 'failed');
+    await expect(ui.node(failed).getByTestId('node-error')).toContainText('inference runtime');
+    console.warn(`text-guided run cannot finish in this server yet: ${rec.error.message}`);
+  });
+
+  it('had no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
