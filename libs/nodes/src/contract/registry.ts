@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { NodeCatalog, NodeSpec, NodeTypeInfo, ParamProblem } from '@maskflow/workflow';
-import type { AnyNodeDefinition } from './define-node';
+import type { AnyNodeDefinition, PortDecls } from './define-node';
 import { portSpecs } from './define-node';
 
 export function zodProblems(error: z.ZodError): ParamProblem[] {
@@ -54,8 +54,8 @@ export class NodeRegistry {
     return {
       type: def.type,
       version: def.version,
-      inputs: portSpecs(def.inputs),
-      outputs: portSpecs(def.outputs),
+      inputs: portSpecs(def.inputs as PortDecls),
+      outputs: portSpecs(def.outputs as PortDecls),
       paramNames: Object.keys((def.params as z.ZodObject).shape),
       models: def.models ?? [],
       checkParams: (params) => {
@@ -79,12 +79,9 @@ export class NodeRegistry {
       title: def.title,
       category: def.category,
       description: def.description,
-      inputs: portSpecs(def.inputs),
-      outputs: portSpecs(def.outputs),
-      params: z.toJSONSchema(def.params as z.ZodType, { io: 'input', unrepresentable: 'any' }) as Record<
-        string,
-        unknown
-      >,
+      inputs: portSpecs(def.inputs as PortDecls),
+      outputs: portSpecs(def.outputs as PortDecls),
+      params: z.toJSONSchema(def.params as z.ZodType, { io: 'input', unrepresentable: 'any' }),
       models: def.models ?? [],
       cacheable: def.cacheable !== false,
       output: def.output ?? false,
