@@ -15,3 +15,4 @@ export function builtinNodes() {
 export function createNodeRegistry(): NodeRegistry {
   return new NodeRegistry(builtinNodes());
 }
+export { closeCpuPool, cpuPool } from './workers/cpu-pool';

@@ -5,7 +5,7 @@ import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { DirectoryArtifactStore, describeOutputs, Engine, ModelServices, OutputCache } from '@maskflow/engine';
 import type { RunResult } from '@maskflow/engine';
-import { createNodeRegistry } from '@maskflow/nodes';
+import { closeCpuPool, createNodeRegistry } from '@maskflow/nodes';
 import type { ArtifactRef } from '@maskflow/nodes';
 import type { RunEvent, WorkflowInput } from '@maskflow/workflow';
 import { formatIssue, UserError } from '@maskflow/workflow';
@@ -191,7 +191,7 @@ export async function runWorkflowFile(file: string, opts: RunCommandOptions): Pr
   } finally {
     reporter.stop();
     process.removeListener('SIGINT', onSigint);
-    await services.close();
+    await Promise.all([services.close(), closeCpuPool()]);
   }
 }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { OnModuleDestroy } from '@nestjs/common';
 import { Engine, ModelServices, OutputCache } from '@maskflow/engine';
 import type { RunOptions, RunResult } from '@maskflow/engine';
+import { closeCpuPool } from '@maskflow/nodes';
 import type { NodeRegistry } from '@maskflow/nodes';
 import type { NodeSpec } from '@maskflow/workflow';
 import { SERVER_CONFIG } from '../config/server.config';
@@ -47,7 +48,7 @@ export class EngineRepository implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.services.close();
+    await Promise.all([this.services.close(), closeCpuPool()]);
   }
 
   nodeSpecs(): NodeSpec[] {

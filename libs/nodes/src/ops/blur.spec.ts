@@ -159,6 +159,48 @@ describe('blurMask', () => {
     }
   });
 
+  it('blurs only near changes, with the same result wherever the mask sits', () => {
+    // Random dots, blobs and a soft (noisy) patch, placed at two offsets in a flat
+    // canvas: the row segments and 16-column blocks that get blurred fall
+    // differently, the result must not.
+    let seed = 7;
+    const rand = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 4294967296;
+    };
+    const w = 75;
+    const h = 53;
+    const shape = paint(
+      w,
+      h,
+      (x, y) => rand() < 0.01 || (x - 30) ** 2 + (y - 20) ** 2 < 120 || (x > 50 && y > 35),
+    );
+    for (let y = 40; y < 50; y++) for (let x = 5; x < 20; x++) shape[y * w + x] = Math.floor(rand() * 256);
+    for (const r of [3, 4, 7, 12, 20]) {
+      const margin = 3 * r + 10;
+      const place = (dx: number, dy: number) => {
+        const cw = w + 2 * margin + 16;
+        const ch = h + 2 * margin + 16;
+        const canvas = new Uint8Array(cw * ch);
+        for (let y = 0; y < h; y++) canvas.set(shape.subarray(y * w, (y + 1) * w), (y + dy) * cw + dx);
+        return { out: blurMask(canvas, cw, ch, r), cw };
+      };
+      const a = place(margin, margin);
+      const b = place(margin + 5, margin + 11);
+      const differ: string[] = [];
+      for (let y = -margin + 1; y < h + margin - 1; y++) {
+        for (let x = -margin + 1; x < w + margin - 1; x++) {
+          const va = a.out[(y + margin) * a.cw + x + margin];
+          const vb = b.out[(y + margin + 11) * b.cw + x + margin + 5];
+          if (va !== vb) differ.push(`${x},${y}`);
+        }
+      }
+      expect({ r, differ: differ.slice(0, 5) }).toEqual({ r, differ: [] });
+      const err = maxAbsDiff(blurMask(shape, w, h, r), referenceBlur(shape, w, h, r / 3));
+      expect({ r, err, withinBound: err <= 6 }).toEqual({ r, err, withinBound: true });
+    }
+  });
+
   it('handles tiny and non-square masks', () => {
     for (const r of [1, 5, 256]) {
       expect([...blurMask(Uint8Array.of(200), 1, 1, r)]).toEqual([200]);

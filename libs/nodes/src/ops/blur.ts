@@ -1,34 +1,43 @@
 /**
- * Mask feathering: a Gaussian blur of sigma = radius / 3 whose cost does not
- * grow with the radius.
+ * Mask feathering: a Gaussian blur of sigma = radius / 3 whose cost per pixel
+ * does not grow with the radius.
  *
  * From radius 3 on it is three extended box filters per axis (Gwosdek,
  * Grewenig, Bruhn, Weickert 2011, "Theoretical foundations of Gaussian
  * convolution by extended box filtering"): each box is a running sum with
  * fractional end taps chosen so the three variances add up to sigma² exactly.
- * Against a true Gaussian a straight edge is off by at most 3 levels of 255.
- * Radii 1 and 2 (sigma ≤ 2/3) are too narrow for boxes (off by up to 13
- * levels), so they use the Gaussian kernel directly: 3 or 5 taps, cheap.
+ * Against a true (sampled) Gaussian a straight edge is off by at most 3 levels
+ * of 255, corners and 1 px lines by at most 5. Radii 1 and 2 (sigma ≤ 2/3) are
+ * too narrow for boxes (off by up to 13 levels), so they use the Gaussian
+ * kernel directly: 3 or 5 taps. Constants stay exact (0 stays 0, 255 stays 255).
+ *
+ * Masks are mostly flat, and a pixel whose neighbourhood within the boxes'
+ * reach is constant keeps its value; only rows and column blocks near a change
+ * are blurred (see boxRows and verticalSegments). The result is identical to
+ * blurring everything.
  *
  * Why not libvips (sharp's `.blur`): measured on 4096² masks its 8-bit path is
  * fast, but its fixed-point kernel does not preserve constants: a solid mask
  * comes out as 251 or 253 and a flat 128 as 126 or 130, depending on the
  * radius (r = 5, 7, 13, 15, …), so pixels deep inside the mask would keep 1–2 %
  * of the original image. Its float and 16-bit paths are exact but slower than
- * the boxes, and every libvips path grows with the radius.
+ * the boxes (0.5–8 s), and every libvips path grows with the radius.
  *
  * Radius → sigma: sigma = radius / 3. "Blur radius in px" then means what
  * ComfyUI and IOPaint users expect: the feather reaches about `radius` px from
  * the edge. At a distance r from a straight edge a Gaussian of sigma r/3 is at
- * Φ(−3) ≈ 0.13 % (0.3 of 255, which rounds to 0), and the boxes stop there, so
- * pixels farther than the radius from any edge keep their exact 0 or 255. It is
- * also OpenCV's own choice for a kernel of size 2r+1 (sigma = 0.3·(r−1) + 0.8 ≈
- * r/3). sigma = r/2 would still leave 2 % at distance r: the feather would
- * visibly overshoot the radius.
+ * Φ(−3) ≈ 0.13 % (0.3 of 255, which rounds to 0), and the boxes stop about
+ * there, so pixels farther than the radius from any edge keep their exact 0 or
+ * 255. It is also OpenCV's own choice for a kernel of size 2r+1 (sigma =
+ * 0.3·(r−1) + 0.8 ≈ r/3). sigma = r/2 would still leave 2 % at distance r: the
+ * feather would visibly overshoot the radius.
  *
  * Borders replicate the edge pixel, so a mask that touches the image edge stays
  * solid there instead of fading towards a black outside.
  */
+
+import { uninitializedBytes } from './morphology';
+
 /** Sigma of the Gaussian a blur radius stands for. */
 export function blurSigmaForRadius(radius: number): number {
   return radius / 3;
@@ -78,7 +87,7 @@ export function blurMask(data: Uint8Array, width: number, height: number, radius
   const sigma = blurSigmaForRadius(radius);
   const rows = new Uint16Array(width * height);
   if (radius < BOX_BLUR_MIN_RADIUS) {
-    const out = new Uint8Array(width * height);
+    const out = uninitializedBytes(width * height); // every byte written
     const kernel = gaussianKernel(sigma, Math.ceil(3 * sigma));
     kernelRows(data, rows, width, height, kernel);
     kernelColumns(rows, out, width, height, kernel);
@@ -92,7 +101,8 @@ export function blurMask(data: Uint8Array, width: number, height: number, radius
   // reach) is constant keeps its value. So the output starts as a copy, the
   // row pass blurs only row segments near a change along the row, and the
   // column pass only column blocks near a change between rows.
-  const out = data.slice();
+  const out = uninitializedBytes(data.length);
+  out.set(data);
   // `rows` holds the row pass's 8.8 result + 1 where it blurred, 0 where the row is flat.
   boxRows(data, rows, out, width, height, box);
   const segments = verticalSegments(data, width, height, reach);

@@ -82,9 +82,21 @@ export function erodeDisc(
   return discMorphology(data, width, height, radius, true, options);
 }
 
+/**
+ * A byte buffer with undefined contents, for outputs the caller writes in
+ * full. Node's unpooled Buffer reuses freed memory as is; a zeroed
+ * `new Uint8Array` of 16 MB gets fresh pages whose first-touch faults cost
+ * 10–25 ms per 4096² mask here, more than the dilation itself.
+ */
+export function uninitializedBytes(n: number): Uint8Array {
+  if (typeof Buffer === 'undefined') return new Uint8Array(n);
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
+}
+
 /** 0/255 copy of a mask thresholded at {@link MASK_THRESHOLD}. */
 export function binarizeMask(data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(data.length);
+  const out = uninitializedBytes(data.length);
   for (let i = 0; i < data.length; i++) out[i] = data[i] >= MASK_THRESHOLD ? 255 : 0;
   return out;
 }
@@ -135,7 +147,7 @@ function discMorphology(
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Four bytes of 0/255 for each nibble pair: byte b of packed bits → pixels 0..3 (LO) and 4..7 (HI). */
+/** For each byte b of packed bits, pixels 0..3 (LO) and 4..7 (HI) as four 0/255 bytes. */
 const UNPACK_LO = new Int32Array(256);
 const UNPACK_HI = new Int32Array(256);
 for (let b = 0; b < 256; b++) {
@@ -169,10 +181,12 @@ function morphologyRowBits(
 ): Uint8Array {
   const wpr = (width + 31) >>> 5;
   // Each row block: `lead` zero words, the row, `lead` zero words, one guard word.
-  // The margins hold the parts of a dilated row that fall outside the image: a
-  // later shift by more than 1 px can bring them back inside (a pixel at x = 0
-  // grown by 1 reaches x = −1, which shifted by +3 covers x = 2), so they must
-  // not be dropped. The guard lets the shift loop read one word past the end.
+  // Below r = 32 the margins are just the zero neighbours of the edge words.
+  // From 32 on, class rows are grown from each other by shifts, and the margins
+  // hold the parts of a grown row that fall outside the image: a later shift by
+  // more than 1 px can bring them back inside (a pixel at x = 0 grown by 1
+  // reaches x = −1, which shifted by +3 covers x = 2), so they must not be
+  // dropped. The guard lets the shift loop read one word past the end.
   const lead = (r + 31) >>> 5;
   const span = wpr + 2 * lead;
   const stride = span + 1;
@@ -194,13 +208,16 @@ function morphologyRowBits(
   const shiftScratch = new Int32Array(stride);
   const sources = new Int32Array(2 * r + 1);
 
-  const out = new Uint8Array(width * height);
+  // Every byte of `out` is written below.
+  const out = uninitializedBytes(width * height);
   const srcWords =
     LITTLE_ENDIAN && src.byteOffset % 4 === 0 && width % 4 === 0
       ? new Int32Array(src.buffer, src.byteOffset, src.length >>> 2)
       : undefined;
   const outWords =
-    LITTLE_ENDIAN && width % 4 === 0 ? new Int32Array(out.buffer, 0, out.length >>> 2) : undefined;
+    LITTLE_ENDIAN && width % 4 === 0
+      ? new Int32Array(out.buffer, out.byteOffset, out.length >>> 2)
+      : undefined;
   // Unaligned rows go through padded, aligned copies; input bytes past the width stay 0 = not set.
   const inRowBytes = new Uint8Array(wpr * 32);
   const inRowWords = new Int32Array(inRowBytes.buffer);
@@ -258,12 +275,16 @@ function morphologyRowBits(
       sources[n++] = ((y + dy) % ringRows) * rowBlock + classOfDy[dy < 0 ? -dy : dy] * stride + lead;
     }
     const rowStart = y * width;
+    if (outWords && n <= 9 && fullGroups === wpr) {
+      orUnpack9(ring, sources, n, wpr, inv, outWords, rowStart >>> 2, UNPACK_LO, UNPACK_HI);
+      continue;
+    }
     orRows9(ring, sources, n, acc, wpr, inv);
     if (outWords) {
-      unpackGroups(acc, outWords, rowStart >>> 2, fullGroups, true);
+      unpackGroups(acc, outWords, rowStart >>> 2, fullGroups);
       if (fullGroups < wpr) unpackScalar(acc[fullGroups], out, rowStart + fullGroups * 32, width & 31);
     } else if (LITTLE_ENDIAN) {
-      unpackGroups(acc, outRowWords, 0, wpr, false);
+      unpackGroups(acc, outRowWords, 0, wpr);
       out.set(outRowBytes.subarray(0, width), rowStart);
     } else {
       for (let k = 0; k < wpr; k++)
@@ -432,21 +453,78 @@ function dilateRowStepFar(
   ring.set(scratch.subarray(0, n), to);
 }
 
-/** Writes `groups` words of acc as 0/255 bytes (8 int32 per word); a `zeroed` target skips all-zero words. */
-function unpackGroups(acc: Int32Array, words: Int32Array, o: number, groups: number, zeroed: boolean): void {
+/** One sweep of up to nine source rows ORed, XOR inv, written straight out as 0/255 bytes. */
+function orUnpack9(
+  ring: Int32Array,
+  sources: Int32Array,
+  n: number,
+  wpr: number,
+  inv: number,
+  words: Int32Array,
+  o: number,
+  lo: Int32Array,
+  hi: Int32Array,
+): void {
+  const s0 = sources[0];
+  const s1 = 1 < n ? sources[1] : s0;
+  const s2 = 2 < n ? sources[2] : s0;
+  const s3 = 3 < n ? sources[3] : s0;
+  const s4 = 4 < n ? sources[4] : s0;
+  const s5 = 5 < n ? sources[5] : s0;
+  const s6 = 6 < n ? sources[6] : s0;
+  const s7 = 7 < n ? sources[7] : s0;
+  const s8 = 8 < n ? sources[8] : s0;
+  for (let k = 0; k < wpr; k++, o += 8) {
+    const v =
+      (ring[s0 + k] |
+        ring[s1 + k] |
+        ring[s2 + k] |
+        ring[s3 + k] |
+        ring[s4 + k] |
+        ring[s5 + k] |
+        ring[s6 + k] |
+        ring[s7 + k] |
+        ring[s8 + k]) ^
+      inv;
+    if (v === 0 || v === -1) {
+      words[o] = v;
+      words[o + 1] = v;
+      words[o + 2] = v;
+      words[o + 3] = v;
+      words[o + 4] = v;
+      words[o + 5] = v;
+      words[o + 6] = v;
+      words[o + 7] = v;
+      continue;
+    }
+    let b = v & 0xff;
+    words[o] = lo[b];
+    words[o + 1] = hi[b];
+    b = (v >>> 8) & 0xff;
+    words[o + 2] = lo[b];
+    words[o + 3] = hi[b];
+    b = (v >>> 16) & 0xff;
+    words[o + 4] = lo[b];
+    words[o + 5] = hi[b];
+    b = v >>> 24;
+    words[o + 6] = lo[b];
+    words[o + 7] = hi[b];
+  }
+}
+
+/** Writes `groups` words of acc as 0/255 bytes (8 int32 per word). */
+function unpackGroups(acc: Int32Array, words: Int32Array, o: number, groups: number): void {
   for (let k = 0; k < groups; k++, o += 8) {
     const v = acc[k];
-    if (v === 0) {
-      if (!zeroed) {
-        words[o] = 0;
-        words[o + 1] = 0;
-        words[o + 2] = 0;
-        words[o + 3] = 0;
-        words[o + 4] = 0;
-        words[o + 5] = 0;
-        words[o + 6] = 0;
-        words[o + 7] = 0;
-      }
+    if (v === 0 || v === -1) {
+      words[o] = v;
+      words[o + 1] = v;
+      words[o + 2] = v;
+      words[o + 3] = v;
+      words[o + 4] = v;
+      words[o + 5] = v;
+      words[o + 6] = v;
+      words[o + 7] = v;
       continue;
     }
     let b = v & 0xff;
@@ -510,8 +588,9 @@ function morphologyDistanceSwar(
   const tailSet = width & 3 ? (1 << (8 * (width & 3))) - 1 : -1;
 
   // g rows plus one sentinel row of `cap` below the image.
-  const g = new Uint8Array(stride * (height + 1));
-  const gw = new Int32Array(g.buffer);
+  // Every word of g is written by the top-down pass or the sentinel fill.
+  const g = uninitializedBytes(stride * (height + 1));
+  const gw = new Int32Array(g.buffer, g.byteOffset, g.length >>> 2);
   gw.fill(cap4, words * height);
   const rowBytes = new Uint8Array(stride);
   const rowWords = new Int32Array(rowBytes.buffer);
@@ -530,9 +609,8 @@ function morphologyDistanceSwar(
     }
   }
 
-  const out = new Uint8Array(width * height);
   const on = invert ? 0 : 255;
-  if (invert) out.fill(255);
+  const out = uninitializedBytes(width * height).fill(255 - on);
   for (let y = height - 1; y >= 0; y--) {
     const row = y * words;
     // Finish g: the nearest set pixel below may be closer. Per byte min(g, below + 1).

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineNode, maskValue, port } from '../../contract';
-import { blurMask } from '../../ops/blur';
+import { runCpuTask } from '../../workers/cpu-pool';
 
 export const MaskBlurNode = defineNode({
   type: 'MaskBlur',
@@ -25,9 +25,13 @@ export const MaskBlurNode = defineNode({
   }),
 
   async execute({ inputs: { mask }, params, ctx }) {
-    // The work is synchronous and cannot be interrupted once started, so check before it.
-    ctx.throwIfAborted();
-    const data = blurMask(mask.data, mask.width, mask.height, params.radius);
+    // Big masks run in a CPU worker (the input is copied there: it is the upstream node's); small ones inline.
+    const data = await runCpuTask(
+      ctx,
+      'blur',
+      { data: mask.data, width: mask.width, height: mask.height, radius: params.radius },
+      { pixels: mask.width * mask.height },
+    );
     return { mask: maskValue(mask.width, mask.height, data) };
   },
 });
