@@ -1,7 +1,16 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { z } from 'zod';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/auth.guard';
 import { SystemService } from '../services/system.service';
+
+const modelId = new ZodValidationPipe(
+  z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'a model id is letters, digits, . _ -'),
+  'model id',
+);
+const pullBodySchema = z.object({ variant: z.string().max(100).optional() }).strict().default({});
+type PullBody = z.output<typeof pullBodySchema>;
 
 @ApiTags('system')
 @Controller('api')
@@ -29,8 +38,21 @@ export class SystemController {
   }
 
   @Get('models')
-  @ApiOperation({ summary: 'Model status from the manifest and the models dir' })
+  @ApiOperation({ summary: 'Model status from the manifest, local folders and the models dir, with download progress' })
   models() {
     return this.service.listModels();
+  }
+
+  @Get('models/:id')
+  @ApiOperation({ summary: 'One model: state, missing files, download progress' })
+  model(@Param('id', modelId) id: string) {
+    return this.service.getModel(id);
+  }
+
+  @Post('models/:id/pull')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Download a model in the background (joins a running download); poll GET /api/models/:id' })
+  pull(@Param('id', modelId) id: string, @Body(new ZodValidationPipe(pullBodySchema, 'pull request')) body: PullBody) {
+    return this.service.pullModel(id, body.variant);
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { OnModuleDestroy } from '@nestjs/common';
 import { Engine, ModelServices, OutputCache } from '@maskflow/engine';
 import type { RunOptions, RunResult } from '@maskflow/engine';
+import type { ModelManager } from '@maskflow/models';
 import { closeCpuPool } from '@maskflow/nodes';
 import type { NodeRegistry } from '@maskflow/nodes';
 import type { NodeSpec } from '@maskflow/workflow';
@@ -32,6 +33,11 @@ export class EngineRepository implements OnModuleDestroy {
 
   run(doc: unknown, opts: RunOptions): Promise<RunResult> {
     return this.engine.run(doc, opts);
+  }
+
+  /** The model manager model nodes resolve their files with (downloads on first use). */
+  modelManager(): ModelManager {
+    return this.services.models;
   }
 
   /** The execution provider inference runs on (`cpu`, `cuda`), resolved from MASKFLOW_DEVICE. */

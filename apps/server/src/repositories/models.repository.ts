@@ -1,57 +1,85 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ModelStatus } from '@maskflow/models';
+import { toErrorInfo } from '@maskflow/workflow';
+import type { ErrorInfo } from '@maskflow/workflow';
+import { EngineRepository } from './engine.repository';
 
-/** What the server reads of a model's status; a subset of @maskflow/models' ModelStatus. */
-export interface ModelStatusView {
-  id: string;
-  title: string | null;
-  kind: string | null;
-  state: string;
-  missing: string[];
-  problem?: string;
+/** A download started through the API, as the API reports it. */
+export interface PullView {
+  status: 'downloading' | 'done' | 'failed';
+  variant: string | null;
+  bytes: number;
+  total: number | null;
+  file: string | null;
+  startedAt: number;
+  finishedAt?: number;
+  error?: ErrorInfo;
 }
 
-interface ModelManagerLike {
-  list(): Promise<ModelStatusView[]>;
-}
-interface ModelsModuleLike {
-  ModelManager?: new () => ModelManagerLike;
-}
+export type ModelStatusView = ModelStatus & { pull?: PullView };
 
 /**
- * The model library, loaded on first use. It is built alongside the server;
- * until it loads and lists models, the API reports an empty list and why.
+ * The model manager the engine's nodes use (one per process), plus the
+ * downloads started through the API, kept in memory with their progress.
  */
 @Injectable()
 export class ModelsRepository {
-  async list(): Promise<{ models: ModelStatusView[]; note?: string }> {
-    let mod: ModelsModuleLike;
-    try {
-      // A string the compiler does not follow: the server must start even while this library changes shape.
-      const name = '@maskflow/models';
-      mod = (await import(name)) as ModelsModuleLike;
-    } catch (err) {
-      return { models: [], note: `the models library is not available: ${message(err)}` };
-    }
-    if (typeof mod.ModelManager !== 'function')
-      return { models: [], note: 'the models library has no ModelManager yet' };
-    try {
-      const models = await new mod.ModelManager().list();
-      return {
-        models: models.map((m) => ({
-          id: m.id,
-          title: m.title ?? null,
-          kind: m.kind ?? null,
-          state: m.state,
-          missing: m.missing ?? [],
-          ...(m.problem ? { problem: m.problem } : {}),
-        })),
-      };
-    } catch (err) {
-      return { models: [], note: `model status unavailable: ${message(err)}` };
-    }
-  }
-}
+  private readonly logger = new Logger('Models');
+  private readonly pulls = new Map<string, PullView>();
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message.split('\n')[0] : String(err);
+  constructor(@Inject(EngineRepository) private readonly engine: EngineRepository) {}
+
+  async list(): Promise<{ models: ModelStatusView[] }> {
+    const models = await this.engine.modelManager().list();
+    return { models: models.map((m) => this.withPull(m)) };
+  }
+
+  async get(id: string): Promise<ModelStatusView | undefined> {
+    const m = (await this.engine.modelManager().list()).find((x) => x.id === id);
+    return m && this.withPull(m);
+  }
+
+  has(id: string): boolean {
+    return this.engine.modelManager().has(id);
+  }
+
+  /**
+   * Starts downloading a model's missing files in the background (joining a
+   * download already running for it) and returns its progress record.
+   */
+  pull(id: string, variant?: string): PullView {
+    const running = this.pulls.get(id);
+    if (running?.status === 'downloading') return running;
+    const view: PullView = { status: 'downloading', variant: variant ?? null, bytes: 0, total: null, file: null, startedAt: Date.now() };
+    this.pulls.set(id, view);
+    this.engine
+      .modelManager()
+      .pull(id, {
+        variant,
+        onProgress: (p) => {
+          view.bytes = p.bytes;
+          view.total = p.total;
+          view.file = p.file;
+        },
+      })
+      .then(
+        () => {
+          view.status = 'done';
+          view.finishedAt = Date.now();
+          this.logger.log(`model ${id} downloaded`);
+        },
+        (err: unknown) => {
+          view.status = 'failed';
+          view.finishedAt = Date.now();
+          view.error = toErrorInfo(err);
+          this.logger.warn(`model ${id} download failed: ${view.error.message.split('\n')[0]}`);
+        },
+      );
+    return view;
+  }
+
+  private withPull(m: ModelStatus): ModelStatusView {
+    const pull = this.pulls.get(m.id);
+    return pull ? { ...m, pull } : m;
+  }
 }

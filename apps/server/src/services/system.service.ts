@@ -4,7 +4,8 @@ import { SERVER_CONFIG } from '../config/server.config';
 import type { ServerConfig } from '../config/server.config';
 import { EngineRepository } from '../repositories/engine.repository';
 import { ModelsRepository } from '../repositories/models.repository';
-import type { ModelStatusView } from '../repositories/models.repository';
+import type { ModelStatusView, PullView } from '../repositories/models.repository';
+import { ApiError } from '../common/api.error';
 import { QueueService } from './queue.service';
 
 @Injectable()
@@ -41,7 +42,19 @@ export class SystemService {
     };
   }
 
-  async listModels(): Promise<{ models: ModelStatusView[]; note?: string }> {
+  async listModels(): Promise<{ models: ModelStatusView[] }> {
     return this.models.list();
+  }
+
+  async getModel(id: string): Promise<ModelStatusView> {
+    const m = await this.models.get(id);
+    if (!m) throw ApiError.notFound('model', id);
+    return m;
+  }
+
+  /** Starts (or joins) the download of a model's missing files; progress shows in getModel/listModels. */
+  pullModel(id: string, variant?: string): { id: string; pull: PullView } {
+    if (!this.models.has(id)) throw ApiError.notFound('model', id);
+    return { id, pull: this.models.pull(id, variant) };
   }
 }
