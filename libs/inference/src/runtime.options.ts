@@ -161,7 +161,8 @@ export function resolveRuntimeConfig(opts: InferenceRuntimeOptions = {}): Runtim
   };
 }
 
+/** Logs to stderr: stdout belongs to the host's own output (the CLI's `--json` summary). */
 export const consoleLogger: InferenceLogger = {
-  info: (m) => console.info(`[inference] ${m}`),
+  info: (m) => console.error(`[inference] ${m}`),
   warn: (m) => console.warn(`[inference] ${m}`),
 };
