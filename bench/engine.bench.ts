@@ -20,14 +20,22 @@ function graph(salt: number): WorkflowInput {
   const edges: NonNullable<WorkflowInput['edges']> = [];
   for (let i = 1; i < N; i++) {
     nodes.push({ id: `a${i}`, type: 'Add', params: { offset: 1 } });
-    edges.push({ source: i === 1 ? 'c0' : `a${i - 1}`, sourceHandle: i === 1 ? 'value' : 'sum', target: `a${i}`, targetHandle: 'a' });
+    edges.push({
+      source: i === 1 ? 'c0' : `a${i - 1}`,
+      sourceHandle: i === 1 ? 'value' : 'sum',
+      target: `a${i}`,
+      targetHandle: 'a',
+    });
   }
   return { version: 1, nodes, edges };
 }
 
 export async function run(): Promise<BenchRow[]> {
   const registry = createTestRegistry();
-  const artifacts = new DirectoryArtifactStore(process.cwd(), mkdtempSync(path.join(tmpdir(), 'bench-engine-')));
+  const artifacts = new DirectoryArtifactStore(
+    process.cwd(),
+    mkdtempSync(path.join(tmpdir(), 'bench-engine-')),
+  );
   const first: number[] = [];
   const cached: number[] = [];
   const direct: number[] = [];
@@ -42,12 +50,18 @@ export async function run(): Promise<BenchRow[]> {
     t = performance.now();
     const r2 = await engine.run(wf, { artifacts });
     cached.push(performance.now() - t);
-    if (Object.values(r2.nodes).some((n) => n.status !== 'cached')) throw new Error('re-run was not fully cached');
+    if (Object.values(r2.nodes).some((n) => n.status !== 'cached'))
+      throw new Error('re-run was not fully cached');
     // The same work without the engine: call each node's execute in order.
-    const ctx = { nodeId: 'x', throwIfAborted() {}, progress() {} } as unknown as Parameters<typeof add.execute>[0]['ctx'];
+    const ctx = { nodeId: 'x', throwIfAborted() {}, progress() {} } as unknown as Parameters<
+      typeof add.execute
+    >[0]['ctx'];
     t = performance.now();
     let v = rep;
-    for (let i = 1; i < N; i++) v = ((await add.execute({ inputs: { a: v }, params: { offset: 1, delayMs: 0 }, ctx })) as { sum: number }).sum;
+    for (let i = 1; i < N; i++)
+      v = (
+        (await add.execute({ inputs: { a: v }, params: { offset: 1, delayMs: 0 }, ctx })) as { sum: number }
+      ).sum;
     direct.push(performance.now() - t);
   }
   const f = median(first.slice(5));

@@ -48,7 +48,9 @@ async function photo(dir: string): Promise<string> {
     }
   }
   const file = path.join(dir, 'scene.jpg');
-  await sharp(data, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(file);
+  await sharp(data, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toFile(file);
   return file;
 }
 
@@ -62,7 +64,17 @@ describe('maskflow run (CLI, end to end)', () => {
     const input = await photo(work);
     const out1 = path.join(work, 'out1');
     const first = maskflow(
-      ['run', workflow, '--input', `image=${input}`, '--input', `box=${JSON.stringify([box])}`, '--out', out1, '--json'],
+      [
+        'run',
+        workflow,
+        '--input',
+        `image=${input}`,
+        '--input',
+        `box=${JSON.stringify([box])}`,
+        '--out',
+        out1,
+        '--json',
+      ],
       cacheDir,
     );
     expect(first.stderr).not.toMatch(/internal error/);
@@ -87,7 +99,8 @@ describe('maskflow run (CLI, end to end)', () => {
         const inside = dx === 0 && dy === 0;
         if (dx * dx + dy * dy > radius * radius) {
           for (let c = 0; c < channels; c++) {
-            if (res.data[i + c] !== src.data[i + c]) throw new Error(`pixel (${x}, ${y}) outside the mask changed`);
+            if (res.data[i + c] !== src.data[i + c])
+              throw new Error(`pixel (${x}, ${y}) outside the mask changed`);
           }
         } else if (inside && res.data[i] !== src.data[i]) changedInside++;
       }
@@ -96,7 +109,19 @@ describe('maskflow run (CLI, end to end)', () => {
 
     // Change one MaskFill param: only fill and save execute.
     const second = maskflow(
-      ['run', workflow, '--input', `image=${input}`, '--input', `box=${JSON.stringify([box])}`, '--set', 'fill.method=ns', '--out', path.join(work, 'out2'), '--json'],
+      [
+        'run',
+        workflow,
+        '--input',
+        `image=${input}`,
+        '--input',
+        `box=${JSON.stringify([box])}`,
+        '--set',
+        'fill.method=ns',
+        '--out',
+        path.join(work, 'out2'),
+        '--json',
+      ],
       cacheDir,
     );
     expect(second.code).toBe(0);
@@ -123,19 +148,31 @@ describe('maskflow run (CLI, end to end)', () => {
     const wf = path.join(work, 'unknown.json');
     writeFileSync(
       wf,
-      JSON.stringify({ version: 1, nodes: [{ id: 'x', type: 'Sharpen' }, { id: 'save', type: 'SaveImage' }], edges: [] }),
+      JSON.stringify({
+        version: 1,
+        nodes: [
+          { id: 'x', type: 'Sharpen' },
+          { id: 'save', type: 'SaveImage' },
+        ],
+        edges: [],
+      }),
     );
     const r = maskflow(['run', wf, '--json'], cacheDir);
     expect(r.code).toBe(1);
     const s = json(r.stdout);
     expect(s.error?.message).toContain('node "x", field "type": unknown node type "Sharpen"');
-    expect(s.error?.message).toContain('node "save", field "image": required input "image" (IMAGE) is not connected');
+    expect(s.error?.message).toContain(
+      'node "save", field "image": required input "image" (IMAGE) is not connected',
+    );
   });
 
   it('refuses a file that is not an image and a PNG header claiming 100000×100000 pixels, naming node and field', () => {
     const text = path.join(work, 'notes.png');
     writeFileSync(text, 'these are not pixels');
-    const r1 = maskflow(['run', workflow, '--input', `image=${text}`, '--out', path.join(work, 'o3'), '--json', '--no-cache'], cacheDir);
+    const r1 = maskflow(
+      ['run', workflow, '--input', `image=${text}`, '--out', path.join(work, 'o3'), '--json', '--no-cache'],
+      cacheDir,
+    );
     expect(r1.code).toBe(1);
     expect(json(r1.stdout).error).toMatchObject({ kind: 'user', nodeId: 'load', field: 'image' });
 
@@ -153,8 +190,19 @@ describe('maskflow run (CLI, end to end)', () => {
       return Buffer.concat([len, body, crc]);
     };
     const bomb = path.join(work, 'bomb.png');
-    writeFileSync(bomb, Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(64))), chunk('IEND', Buffer.alloc(0))]));
-    const r2 = maskflow(['run', workflow, '--input', `image=${bomb}`, '--out', path.join(work, 'o4'), '--json', '--no-cache'], cacheDir);
+    writeFileSync(
+      bomb,
+      Buffer.concat([
+        Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+        chunk('IHDR', ihdr),
+        chunk('IDAT', deflateSync(Buffer.alloc(64))),
+        chunk('IEND', Buffer.alloc(0)),
+      ]),
+    );
+    const r2 = maskflow(
+      ['run', workflow, '--input', `image=${bomb}`, '--out', path.join(work, 'o4'), '--json', '--no-cache'],
+      cacheDir,
+    );
     expect(r2.code).toBe(1);
     const e = json(r2.stdout).error!;
     expect(e).toMatchObject({ kind: 'user', nodeId: 'load', field: 'image' });

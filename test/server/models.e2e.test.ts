@@ -41,7 +41,12 @@ describe('models REST: status and pull with progress', () => {
     await files.start();
     modelsDir = mkdtempSync(path.join(tmpdir(), 'maskflow-server-models-'));
     const manifestFile = path.join(modelsDir, 'manifest.test.json');
-    const file = (role: string, p: string, b: Buffer, checksum = sha(b)) => ({ role, path: p, size: b.length, sha256: checksum });
+    const file = (role: string, p: string, b: Buffer, checksum = sha(b)) => ({
+      role,
+      path: p,
+      size: b.length,
+      sha256: checksum,
+    });
     writeFileSync(
       manifestFile,
       JSON.stringify({
@@ -68,7 +73,11 @@ describe('models REST: status and pull with progress', () => {
         },
       }),
     );
-    Object.assign(process.env, { MASKFLOW_MANIFEST: manifestFile, MASKFLOW_MODELS_DIR: modelsDir, HF_ENDPOINT: files.url });
+    Object.assign(process.env, {
+      MASKFLOW_MANIFEST: manifestFile,
+      MASKFLOW_MODELS_DIR: modelsDir,
+      HF_ENDPOINT: files.url,
+    });
     delete process.env.MASKFLOW_MODEL_PATHS;
     delete process.env.HF_TOKEN;
     server = await startServer();
@@ -91,7 +100,10 @@ describe('models REST: status and pull with progress', () => {
   });
 
   it('downloads a model in the background, reporting progress, then lists it installed', async () => {
-    const started = await server.api.post<{ id: string; pull: { status: string } }>('/api/models/tiny-sam/pull', {});
+    const started = await server.api.post<{ id: string; pull: { status: string } }>(
+      '/api/models/tiny-sam/pull',
+      {},
+    );
     expect(started.status).toBe(202);
     expect(started.body.pull.status).toBe('downloading');
     const done = await pulled(server, 'tiny-sam');

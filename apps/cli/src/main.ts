@@ -24,7 +24,9 @@ export function reportError(err: unknown): void {
   if (err instanceof MaskflowError) {
     process.stderr.write(`error (${err.kind}): ${err.message}\n`);
   } else {
-    process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
   }
 }
 

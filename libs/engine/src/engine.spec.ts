@@ -58,7 +58,11 @@ describe('Engine', () => {
 
   it('emits the exact lifecycle sequence for one node', async () => {
     const engine = new Engine({ registry: createTestRegistry() });
-    const { events } = await run(engine, { version: 1, nodes: [node('a', 'Const', { value: 1 })], edges: [] });
+    const { events } = await run(engine, {
+      version: 1,
+      nodes: [node('a', 'Const', { value: 1 })],
+      edges: [],
+    });
     expect(events.map((e) => [e.type, e.nodeId])).toEqual([
       ['run.started', undefined],
       ['node.started', 'a'],
@@ -120,7 +124,12 @@ describe('Engine', () => {
         node('s2', 'Add'),
         node('out', 'Output'),
       ],
-      edges: [edge('a', 'value', 's1', 'a'), edge('s1', 'sum', 's2', 'a'), edge('b', 'value', 's2', 'b'), edge('s2', 'sum', 'out', 'value')],
+      edges: [
+        edge('a', 'value', 's1', 'a'),
+        edge('s1', 'sum', 's2', 'a'),
+        edge('b', 'value', 's2', 'b'),
+        edge('s2', 'sum', 'out', 'value'),
+      ],
     });
     const engine = new Engine({ registry: createTestRegistry() });
     const first = await run(engine, wf(0));
@@ -131,7 +140,12 @@ describe('Engine', () => {
     const same = await run(engine, wf(0));
     expect(Object.fromEntries(executions)).toEqual({ a: 1, b: 1, s1: 1, s2: 1, out: 2 });
     expect(same.result.outputs.out.value).toBe(3);
-    expect(same.events.filter((e) => e.type === 'node.cached').map((e) => e.nodeId)).toEqual(['a', 'b', 's1', 's2']);
+    expect(same.events.filter((e) => e.type === 'node.cached').map((e) => e.nodeId)).toEqual([
+      'a',
+      'b',
+      's1',
+      's2',
+    ]);
     expect(same.result.nodes.out.status).toBe('done');
 
     const changed = await run(engine, wf(100));
@@ -172,9 +186,15 @@ describe('Engine', () => {
       nodes: [node('a', 'Const', { value: 1 }), node('s', 'Add', { offset }), node('out', 'Output')],
       edges: [edge('a', 'value', 's', 'a'), edge('s', 'sum', 'out', 'value')],
     });
-    await run(new Engine({ registry: createTestRegistry(), cache: new OutputCache({ diskDir: dir }) }), wf(1));
+    await run(
+      new Engine({ registry: createTestRegistry(), cache: new OutputCache({ diskDir: dir }) }),
+      wf(1),
+    );
     resetExecutions();
-    const second = await run(new Engine({ registry: createTestRegistry(), cache: new OutputCache({ diskDir: dir }) }), wf(2));
+    const second = await run(
+      new Engine({ registry: createTestRegistry(), cache: new OutputCache({ diskDir: dir }) }),
+      wf(2),
+    );
     expect(second.result.outputs.out.value).toBe(3);
     expect(Object.fromEntries(executions)).toEqual({ s: 1, out: 1 });
     expect(second.result.nodes.a.status).toBe('cached');
@@ -210,7 +230,12 @@ describe('Engine', () => {
      */
     const wf: WorkflowInput = {
       version: 1,
-      nodes: [node('a', 'Const', { value: 1 }), node('b', 'Const', { value: 2 }), node('s1', 'Add'), node('s2', 'Add')],
+      nodes: [
+        node('a', 'Const', { value: 1 }),
+        node('b', 'Const', { value: 2 }),
+        node('s1', 'Add'),
+        node('s2', 'Add'),
+      ],
       edges: [edge('a', 'value', 's1', 'a'), edge('b', 'value', 's2', 'a')],
     };
     const engine = new Engine({ registry: createTestRegistry() });
@@ -225,7 +250,11 @@ describe('Engine', () => {
     /*  a ──► slow (2 s) ──► after   */
     const wf: WorkflowInput = {
       version: 1,
-      nodes: [node('a', 'Const', { value: 1 }), node('slow', 'Add', { delayMs: 2000 }), node('after', 'Output')],
+      nodes: [
+        node('a', 'Const', { value: 1 }),
+        node('slow', 'Add', { delayMs: 2000 }),
+        node('after', 'Output'),
+      ],
       edges: [edge('a', 'value', 'slow', 'a'), edge('slow', 'sum', 'after', 'value')],
     };
     const engine = new Engine({ registry: createTestRegistry() });
@@ -279,7 +308,12 @@ describe('Engine', () => {
     const engine = new Engine({ registry: createTestRegistry() });
     const user = await run(engine, wf('user'));
     expect(user.result.status).toBe('failed');
-    expect(user.result.error).toMatchObject({ kind: 'user', nodeId: 'bad', field: 'kind', message: 'the value is out of range' });
+    expect(user.result.error).toMatchObject({
+      kind: 'user',
+      nodeId: 'bad',
+      field: 'kind',
+      message: 'the value is out of range',
+    });
     expect(user.result.nodes.out.status).toBe('skipped');
     expect(user.events.find((e) => e.type === 'node.failed')).toMatchObject({ nodeId: 'bad' });
     expect(user.events.at(-1)!.type).toBe('run.failed');

@@ -1,6 +1,20 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { AnyNodeDefinition, ArtifactStore, Logger, NodeRegistry, NodeServices, PreviewImage } from '@maskflow/nodes';
-import type { ErrorInfo, NodeRunSummary, RunEvent, RunEventType, Workflow, WorkflowNode } from '@maskflow/workflow';
+import type {
+  AnyNodeDefinition,
+  ArtifactStore,
+  Logger,
+  NodeRegistry,
+  NodeServices,
+  PreviewImage,
+} from '@maskflow/nodes';
+import type {
+  ErrorInfo,
+  NodeRunSummary,
+  RunEvent,
+  RunEventType,
+  Workflow,
+  WorkflowNode,
+} from '@maskflow/workflow';
 import {
   ancestorsOf,
   CancelledError,
@@ -98,11 +112,21 @@ export class Engine {
       }
     };
     const summaries: Record<string, NodeRunSummary> = {};
-    const finish = (status: RunStatus, error?: ErrorInfo, outputs: Record<string, NodeOutputs> = {}): RunResult => {
+    const finish = (
+      status: RunStatus,
+      error?: ErrorInfo,
+      outputs: Record<string, NodeOutputs> = {},
+    ): RunResult => {
       const ms = performance.now() - t0;
       const result: RunResult = { runId, status, ms, nodes: summaries, outputs, ...(error ? { error } : {}) };
-      const type = status === 'finished' ? 'run.finished' : status === 'failed' ? 'run.failed' : 'run.cancelled';
-      emit(type, { ms, nodes: summaries, ...(error ? { error } : {}), ...(status === 'finished' ? { outputs: describeOutputs(outputs) } : {}) });
+      const type =
+        status === 'finished' ? 'run.finished' : status === 'failed' ? 'run.failed' : 'run.cancelled';
+      emit(type, {
+        ms,
+        nodes: summaries,
+        ...(error ? { error } : {}),
+        ...(status === 'finished' ? { outputs: describeOutputs(outputs) } : {}),
+      });
       return result;
     };
 
@@ -151,7 +175,11 @@ export class Engine {
           log: this.log,
           services: this.opts.services,
           onProgress: (value: number, max: number, preview?: PreviewImage, phase?: string) =>
-            emit('node.progress', { value, max, ...(phase ? { phase } : {}), ...(preview ? { preview } : {}) }, id),
+            emit(
+              'node.progress',
+              { value, max, ...(phase ? { phase } : {}), ...(preview ? { preview } : {}) },
+              id,
+            ),
           onWarning: (m) => warnings.push(m),
         });
         const key = await this.cacheKey(p, keys, ctx);
@@ -176,7 +204,11 @@ export class Engine {
         if (this.isCacheable(p)) await this.cache.set(key, out);
         const ms = performance.now() - started;
         summaries[id] = { status: 'done', ms, cached: false, ...(warnings.length ? { warnings } : {}) };
-        emit('node.finished', { ms, ...(warnings.length ? { warnings } : {}), outputs: describeOutputs({ [id]: out })[id] }, id);
+        emit(
+          'node.finished',
+          { ms, ...(warnings.length ? { warnings } : {}), outputs: describeOutputs({ [id]: out })[id] },
+          id,
+        );
       } catch (err) {
         const ms = performance.now() - started;
         if (err instanceof CancelledError || (controller.signal.aborted && !(err instanceof MaskflowError))) {
@@ -186,7 +218,8 @@ export class Engine {
         const info = toErrorInfo(err, id);
         summaries[id] = { status: 'failed', ms, error: info, ...(warnings.length ? { warnings } : {}) };
         emit('node.failed', { ms, error: info }, id);
-        if (info.kind === 'internal') this.log.error(`node ${id} (${p.def.type}) failed: ${(err as Error)?.stack ?? String(err)}`);
+        if (info.kind === 'internal')
+          this.log.error(`node ${id} (${p.def.type}) failed: ${(err as Error)?.stack ?? String(err)}`);
         throw err;
       }
     };
@@ -217,9 +250,11 @@ export class Engine {
       o.signal?.removeEventListener('abort', onAbort);
     }
 
-    for (const id of plan.order) if (summaries[id].status === 'pending') summaries[id] = { status: 'skipped' };
+    for (const id of plan.order)
+      if (summaries[id].status === 'pending') summaries[id] = { status: 'skipped' };
     if (failure) return finish('failed', failure);
-    if (controller.signal.aborted) return finish('cancelled', new CancelledError('the run was cancelled').toJSON());
+    if (controller.signal.aborted)
+      return finish('cancelled', new CancelledError('the run was cancelled').toJSON());
 
     const outputs: Record<string, NodeOutputs> = {};
     for (const id of plan.order) {
@@ -276,7 +311,9 @@ export class Engine {
 }
 
 /** A JSON-safe description of node outputs for events and summaries (no pixel data). */
-export function describeOutputs(outputs: Record<string, NodeOutputs>): Record<string, Record<string, unknown>> {
+export function describeOutputs(
+  outputs: Record<string, NodeOutputs>,
+): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [id, o] of Object.entries(outputs)) {
     out[id] = {};

@@ -61,14 +61,22 @@ describe('local model folders', () => {
 
     const sam = await m.resolve('sam', { kind: 'sam' });
     expect(sam.files).toEqual({ encoder: tiny.sam.encoder, decoder: tiny.sam.decoder });
-    expect((await m.resolve('sam', { variant: 'single' })).files).toEqual({ encoder: tiny.sam.encoder, decoder: tiny.sam.decoderSingle });
-    expect((await m.resolve('sam-nchw', { kind: 'sam' })).files).toEqual({ encoder: tiny.samNchw.encoder, decoder: tiny.samNchw.decoder });
+    expect((await m.resolve('sam', { variant: 'single' })).files).toEqual({
+      encoder: tiny.sam.encoder,
+      decoder: tiny.sam.decoderSingle,
+    });
+    expect((await m.resolve('sam-nchw', { kind: 'sam' })).files).toEqual({
+      encoder: tiny.samNchw.encoder,
+      decoder: tiny.samNchw.decoder,
+    });
 
     const sd = await m.resolve('sd', { kind: 'sd-inpaint' });
     expect(sd.files.unet).toBe(tiny.sdInpaint.unet);
     expect(sd.files.unetWeights).toBe(tiny.sdInpaint.unetWeights);
     expect(sd.files.tokenizerMerges).toBe(tiny.sdInpaint.tokenizerMerges);
-    expect((await m.resolve('sd-optimum', { kind: 'sd-inpaint' })).files.unetWeights).toBe(tiny.sdInpaintInt64.unetWeights);
+    expect((await m.resolve('sd-optimum', { kind: 'sd-inpaint' })).files.unetWeights).toBe(
+      tiny.sdInpaintInt64.unetWeights,
+    );
 
     const statuses = await m.list();
     expect(statuses.map((s) => [s.id, s.kind, s.state])).toEqual([
@@ -84,7 +92,11 @@ describe('local model folders', () => {
     const copy = path.join(modelsDir, 'copy-of-sd');
     cpSync(tiny.sdInpaint.dir, copy, { recursive: true });
     rmSync(path.join(copy, 'vae_decoder'), { recursive: true });
-    const m = new ModelManager({ modelsDir: path.join(modelsDir, 'weights'), manifest: emptyManifest, env: { MASKFLOW_MODEL_PATHS: `broken=${copy}` } });
+    const m = new ModelManager({
+      modelsDir: path.join(modelsDir, 'weights'),
+      manifest: emptyManifest,
+      env: { MASKFLOW_MODEL_PATHS: `broken=${copy}` },
+    });
     const err = await rejection(m.resolve('broken'));
     expect(err).toBeInstanceOf(EnvironmentError);
     expect((err as EnvironmentError).code).toBe('model-layout-invalid');
@@ -98,7 +110,9 @@ describe('local model folders', () => {
   it('reads <modelsDir>/local.json with paths relative to it, and a registration overrides the manifest id', async () => {
     writeFileSync(
       path.join(modelsDir, 'local.json'),
-      JSON.stringify({ models: { 'mobile-sam': { path: path.relative(modelsDir, tiny.sam.dir), variant: 'single' } } }),
+      JSON.stringify({
+        models: { 'mobile-sam': { path: path.relative(modelsDir, tiny.sam.dir), variant: 'single' } },
+      }),
     );
     const manifest: ManifestInput = {
       version: 1,
@@ -148,9 +162,16 @@ describe('local model folders', () => {
   });
 
   it('builds Hugging Face resolve URLs', () => {
-    expect(hfResolveUrl('https://huggingface.co/', 'botp/stable-diffusion-v1-5-inpainting', 'onnx', 'unet/weights.pb')).toBe(
-      'https://huggingface.co/botp/stable-diffusion-v1-5-inpainting/resolve/onnx/unet/weights.pb',
+    expect(
+      hfResolveUrl(
+        'https://huggingface.co/',
+        'botp/stable-diffusion-v1-5-inpainting',
+        'onnx',
+        'unet/weights.pb',
+      ),
+    ).toBe('https://huggingface.co/botp/stable-diffusion-v1-5-inpainting/resolve/onnx/unet/weights.pb');
+    expect(hfResolveUrl('https://hf-mirror.com', 'a/b', 'refs/pr/1', 'x y.json')).toBe(
+      'https://hf-mirror.com/a/b/resolve/refs%2Fpr%2F1/x%20y.json',
     );
-    expect(hfResolveUrl('https://hf-mirror.com', 'a/b', 'refs/pr/1', 'x y.json')).toBe('https://hf-mirror.com/a/b/resolve/refs%2Fpr%2F1/x%20y.json');
   });
 });

@@ -12,7 +12,9 @@ const decoder = randomFile(120_000);
 const decoderSingle = randomFile(80_000);
 const filePath = (p: string, revision = 'main'): string => `/${REPO}/resolve/${revision}/${p}`;
 
-function manifest(overrides: { encoderSha?: string | null; encoderSize?: number | null; decoderPath?: string } = {}): ManifestInput {
+function manifest(
+  overrides: { encoderSha?: string | null; encoderSize?: number | null; decoderPath?: string } = {},
+): ManifestInput {
   return {
     version: 1,
     models: {
@@ -31,10 +33,23 @@ function manifest(overrides: { encoderSha?: string | null; encoderSize?: number 
         ],
         defaultVariant: 'multi',
         variants: {
-          multi: { dtype: 'fp32', files: [{ role: 'decoder', path: overrides.decoderPath ?? 'decoder.onnx', size: null, sha256: null }] },
+          multi: {
+            dtype: 'fp32',
+            files: [
+              { role: 'decoder', path: overrides.decoderPath ?? 'decoder.onnx', size: null, sha256: null },
+            ],
+          },
           single: {
             dtype: 'fp32',
-            files: [{ role: 'decoder', path: 'sub/decoder_single.onnx', local: 'decoder_single.onnx', size: decoderSingle.body.length, sha256: decoderSingle.sha256 }],
+            files: [
+              {
+                role: 'decoder',
+                path: 'sub/decoder_single.onnx',
+                local: 'decoder_single.onnx',
+                size: decoderSingle.body.length,
+                sha256: decoderSingle.sha256,
+              },
+            ],
           },
         },
       },
@@ -59,7 +74,9 @@ afterEach(async () => {
   rmSync(modelsDir, { recursive: true, force: true });
 });
 
-function manager(opts: { manifest?: ManifestInput; env?: NodeJS.ProcessEnv; endpoint?: string } = {}): ModelManager {
+function manager(
+  opts: { manifest?: ManifestInput; env?: NodeJS.ProcessEnv; endpoint?: string } = {},
+): ModelManager {
   return new ModelManager({
     modelsDir,
     manifest: opts.manifest ?? manifest(),
@@ -98,9 +115,13 @@ describe('ModelManager downloads', () => {
     const last = events[events.length - 1];
     expect(last.bytes).toBe(encoder.body.length + decoder.body.length);
     expect(last.total).toBe(encoder.body.length + decoder.body.length);
-    expect(events.some((e) => e.status === 'downloading' && e.fileBytes > 0 && e.fileBytes < (e.fileTotal ?? 0))).toBe(true);
+    expect(
+      events.some((e) => e.status === 'downloading' && e.fileBytes > 0 && e.fileBytes < (e.fileTotal ?? 0)),
+    ).toBe(true);
 
-    const lock = JSON.parse(readFileSync(path.join(modelsDir, 'tiny-sam', LOCK_FILE), 'utf8')) as { files: Record<string, { sha256: string }> };
+    const lock = JSON.parse(readFileSync(path.join(modelsDir, 'tiny-sam', LOCK_FILE), 'utf8')) as {
+      files: Record<string, { sha256: string }>;
+    };
     expect(lock.files['decoder.onnx'].sha256).toBe(decoder.sha256);
 
     // Present files are not fetched again.
@@ -176,7 +197,9 @@ describe('ModelManager downloads', () => {
   });
 
   it('names the URL and the model on a 404', async () => {
-    const err = await rejection(manager({ manifest: manifest({ decoderPath: 'nope/decoder.onnx' }) }).pull('tiny-sam'));
+    const err = await rejection(
+      manager({ manifest: manifest({ decoderPath: 'nope/decoder.onnx' }) }).pull('tiny-sam'),
+    );
     expect(err).toBeInstanceOf(EnvironmentError);
     expect((err as EnvironmentError).code).toBe('model-download-failed');
     expect(err.message).toContain('Model "tiny-sam"');
@@ -222,7 +245,10 @@ describe('ModelManager downloads', () => {
     const m2 = manager();
     const progressA: number[] = [];
     const [a, b, c] = await Promise.all([
-      m1.pull('tiny-sam', { kind: 'sam', onProgress: (p) => p.file === 'encoder.onnx' && progressA.push(p.fileBytes) }),
+      m1.pull('tiny-sam', {
+        kind: 'sam',
+        onProgress: (p) => p.file === 'encoder.onnx' && progressA.push(p.fileBytes),
+      }),
       m1.pull('tiny-sam', { kind: 'sam' }),
       m2.pull('tiny-sam', { variant: 'single', kind: 'sam' }),
     ]);
@@ -360,10 +386,16 @@ describe('ModelManager list, verify, remove', () => {
 
 describe('the repository manifest', () => {
   it('is valid and covers the three kinds', () => {
-    const repoManifest = parseManifest(JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'models', 'manifest.json'), 'utf8')));
+    const repoManifest = parseManifest(
+      JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'models', 'manifest.json'), 'utf8')),
+    );
     const kinds = new Set(Object.values(repoManifest.models).map((m) => m.kind));
     expect([...kinds].sort()).toEqual(['grounding-dino', 'sam', 'sd-inpaint']);
-    expect(repoManifest.models['grounding-dino-tiny'].source).toEqual({ type: 'huggingface', repo: 'onnx-community/grounding-dino-tiny-ONNX', revision: 'main' });
+    expect(repoManifest.models['grounding-dino-tiny'].source).toEqual({
+      type: 'huggingface',
+      repo: 'onnx-community/grounding-dino-tiny-ONNX',
+      revision: 'main',
+    });
     expect(repoManifest.models['sd-1.5-inpainting'].source.revision).toBe('onnx');
     expect(Object.keys(repoManifest.models['grounding-dino-tiny'].variants)).toEqual(
       expect.arrayContaining(['fp32', 'fp16', 'q4f16', 'quantized']),
@@ -374,7 +406,9 @@ describe('the repository manifest', () => {
     const broken = manifest();
     const entry = broken.models['tiny-sam'];
     entry.variants = { multi: { files: [{ role: 'decodr', path: 'd.onnx', size: null, sha256: null }] } };
-    expect(() => parseManifest(broken)).toThrow(/role "decodr" is not a sam role[\s\S]*lacks a file with role "decoder"/);
+    expect(() => parseManifest(broken)).toThrow(
+      /role "decodr" is not a sam role[\s\S]*lacks a file with role "decoder"/,
+    );
     const badSha = manifest({ encoderSha: 'abc' });
     expect(() => parseManifest(badSha)).toThrow(/64 lower-case hex/);
   });

@@ -28,7 +28,10 @@ const manifest: ManifestInput = {
       ],
       defaultVariant: 'fp32',
       variants: {
-        fp32: { dtype: 'fp32', files: [{ role: 'model', path: 'onnx/model.onnx', size: model.body.length, sha256: model.sha256 }] },
+        fp32: {
+          dtype: 'fp32',
+          files: [{ role: 'model', path: 'onnx/model.onnx', size: model.body.length, sha256: model.sha256 }],
+        },
       },
     },
   },
@@ -43,7 +46,8 @@ beforeEach(async () => {
   const at = (p: string): string => `/${REPO}/resolve/main/${p}`;
   server.serve(at('onnx/model.onnx'), model.body, { cutAfterBytes: 60_000 });
   server.serve(at('config.json'), config);
-  for (const p of ['preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json']) server.serve(at(p), small);
+  for (const p of ['preprocessor_config.json', 'tokenizer.json', 'tokenizer_config.json'])
+    server.serve(at(p), small);
   await server.start();
   work = mkdtempSync(path.join(tmpdir(), 'maskflow-cli-'));
   writeFileSync(path.join(work, 'manifest.json'), JSON.stringify(manifest));
@@ -124,7 +128,9 @@ describe('maskflow models', () => {
     process.env.HF_ENDPOINT = `http://127.0.0.1:${await closedPort()}`;
     const r = await cli('pull', 'tiny-dino');
     expect(r.exitCode).toBe(1);
-    expect(r.err).toContain('error: Model "tiny-dino" (Tiny DINO) is not installed: downloading failed, cannot reach');
+    expect(r.err).toContain(
+      'error: Model "tiny-dino" (Tiny DINO) is not installed: downloading failed, cannot reach',
+    );
     expect(r.err).toContain('onnx/model.onnx');
     expect(r.err).toContain('npx maskflow models pull tiny-dino');
     expect(r.err).not.toMatch(/\n\s+at /);
@@ -140,7 +146,11 @@ describe('maskflow models', () => {
     const env = { ...process.env, HF_ENDPOINT: `http://127.0.0.1:${await closedPort()}` };
     const entry = path.join(__dirname, 'support', 'models-cli.entry.ts');
     const tsx = path.join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'tsx');
-    const r = spawnSync(tsx, [entry, 'models', 'pull', 'tiny-dino'], { env, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(tsx, [entry, 'models', 'pull', 'tiny-dino'], {
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('cannot reach');
     expect(r.stderr).toContain('npx maskflow models pull tiny-dino');

@@ -22,7 +22,12 @@ export class MaskflowError extends Error {
   nodeId?: string;
   readonly field?: string;
 
-  constructor(kind: ErrorKind, code: string, message: string, opts: { nodeId?: string; field?: string; cause?: unknown } = {}) {
+  constructor(
+    kind: ErrorKind,
+    code: string,
+    message: string,
+    opts: { nodeId?: string; field?: string; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.kind = kind;
@@ -32,20 +37,32 @@ export class MaskflowError extends Error {
   }
 
   toJSON(): ErrorInfo {
-    return { kind: this.kind, code: this.code, message: this.message, nodeId: this.nodeId, field: this.field };
+    return {
+      kind: this.kind,
+      code: this.code,
+      message: this.message,
+      nodeId: this.nodeId,
+      field: this.field,
+    };
   }
 }
 
 /** The user's to fix: a bad param, a bad file, an impossible request. */
 export class UserError extends MaskflowError {
-  constructor(message: string, opts: { code?: string; nodeId?: string; field?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    opts: { code?: string; nodeId?: string; field?: string; cause?: unknown } = {},
+  ) {
     super('user', opts.code ?? 'bad-input', message, opts);
   }
 }
 
 /** The operator's to fix: a missing model, no GPU, out of memory, a full disk. */
 export class EnvironmentError extends MaskflowError {
-  constructor(message: string, opts: { code?: string; nodeId?: string; field?: string; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    opts: { code?: string; nodeId?: string; field?: string; cause?: unknown } = {},
+  ) {
     super('environment', opts.code ?? 'environment', message, opts);
   }
 }

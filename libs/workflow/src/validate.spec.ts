@@ -84,7 +84,11 @@ describe('validateWorkflow', () => {
    */
   it('reports a port type mismatch on the target input', () => {
     expect(
-      problems({ version: 1, nodes: [node('t', 'Text'), node('s', 'Add')], edges: [edge('t', 'text', 's', 'a')] }),
+      problems({
+        version: 1,
+        nodes: [node('t', 'Text'), node('s', 'Add')],
+        edges: [edge('t', 'text', 's', 'a')],
+      }),
     ).toEqual([{ code: 'type-mismatch', nodeId: 's', field: 'a' }]);
   });
 
@@ -110,7 +114,11 @@ describe('validateWorkflow', () => {
       problems({
         version: 1,
         nodes: [node('a', 'Const'), node('s', 'Add')],
-        edges: [edge('a', 'value', 'ghost', 'a'), edge('a', 'nope', 's', 'zzz'), edge('a', 'value', 's', 'a')],
+        edges: [
+          edge('a', 'value', 'ghost', 'a'),
+          edge('a', 'nope', 's', 'zzz'),
+          edge('a', 'value', 's', 'a'),
+        ],
       }),
     ).toEqual([
       { code: 'dangling-edge', nodeId: 'a', field: 'edges.0' },
@@ -129,7 +137,12 @@ describe('validateWorkflow', () => {
       {
         version: 1,
         nodes: [node('c', 'Const'), node('x', 'Add'), node('y', 'Add'), node('z', 'Add')],
-        edges: [edge('c', 'value', 'x', 'a'), edge('x', 'sum', 'y', 'a'), edge('y', 'sum', 'z', 'a'), edge('z', 'sum', 'x', 'b')],
+        edges: [
+          edge('c', 'value', 'x', 'a'),
+          edge('x', 'sum', 'y', 'a'),
+          edge('y', 'sum', 'z', 'a'),
+          edge('z', 'sum', 'x', 'b'),
+        ],
       },
       catalog,
     );
@@ -143,7 +156,11 @@ describe('validateWorkflow', () => {
    */
   it('reports a self-loop as a cycle', () => {
     expect(
-      problems({ version: 1, nodes: [node('c', 'Const'), node('s', 'Add')], edges: [edge('c', 'value', 's', 'a'), edge('s', 'sum', 's', 'b')] }),
+      problems({
+        version: 1,
+        nodes: [node('c', 'Const'), node('s', 'Add')],
+        edges: [edge('c', 'value', 's', 'a'), edge('s', 'sum', 's', 'b')],
+      }),
     ).toEqual([{ code: 'cycle', nodeId: 's', field: undefined }]);
   });
 
@@ -151,7 +168,10 @@ describe('validateWorkflow', () => {
    *   a: Const { value: "ten", delayMs: -1 }
    */
   it('reports invalid params with their zod path and message', () => {
-    const r = validateWorkflow({ version: 1, nodes: [node('a', 'Const', { value: 'ten', delayMs: -1 })], edges: [] }, catalog);
+    const r = validateWorkflow(
+      { version: 1, nodes: [node('a', 'Const', { value: 'ten', delayMs: -1 })], edges: [] },
+      catalog,
+    );
     expect(r.issues.map((i) => [i.code, i.nodeId, i.field])).toEqual([
       ['invalid-param', 'a', 'value'],
       ['invalid-param', 'a', 'delayMs'],
@@ -177,7 +197,11 @@ describe('validateWorkflow', () => {
         version: 1,
         nodes: [node('a', 'Const')],
         edges: [],
-        inputs: { prompt: { node: 'ghost', param: 'text' }, value: { node: 'a', param: 'nope' }, ok: { node: 'a', param: 'value' } },
+        inputs: {
+          prompt: { node: 'ghost', param: 'text' },
+          value: { node: 'a', param: 'nope' },
+          ok: { node: 'a', param: 'value' },
+        },
       }),
     ).toEqual([
       { code: 'exposed-input', nodeId: undefined, field: 'inputs.prompt' },
@@ -191,10 +215,22 @@ describe('validateWorkflow', () => {
   it('returns every problem at once', () => {
     const codes = problems({
       version: 1,
-      nodes: [node('t', 'Text'), node('s', 'Add', { offset: 'x' }), node('n', 'Nope'), node('a', 'Const'), node('a', 'Const')],
+      nodes: [
+        node('t', 'Text'),
+        node('s', 'Add', { offset: 'x' }),
+        node('n', 'Nope'),
+        node('a', 'Const'),
+        node('a', 'Const'),
+      ],
       edges: [edge('t', 'text', 's', 'a'), edge('a', 'value', 'ghost', 'x')],
     }).map((p) => p.code);
-    expect(codes.sort()).toEqual(['dangling-edge', 'duplicate-id', 'invalid-param', 'type-mismatch', 'unknown-type']);
+    expect(codes.sort()).toEqual([
+      'dangling-edge',
+      'duplicate-id',
+      'invalid-param',
+      'type-mismatch',
+      'unknown-type',
+    ]);
   });
 
   it('reports a malformed document with paths, tying node problems to the node id', () => {
@@ -202,14 +238,22 @@ describe('validateWorkflow', () => {
       { code: 'format', nodeId: undefined, field: 'version' },
       { code: 'format', nodeId: undefined, field: 'nodes' },
     ]);
-    expect(problems({ version: 1, nodes: [{ id: 'a', type: 5 }] })).toEqual([{ code: 'format', nodeId: 'a', field: 'type' }]);
+    expect(problems({ version: 1, nodes: [{ id: 'a', type: 5 }] })).toEqual([
+      { code: 'format', nodeId: 'a', field: 'type' },
+    ]);
     expect(problems('not a workflow')[0]).toMatchObject({ code: 'format', field: '(document)' });
-    expect(problems({ version: 1, nodes: [{ id: '../../etc', type: 'Const' }] })[0]).toMatchObject({ code: 'format', nodeId: '../../etc', field: 'id' });
+    expect(problems({ version: 1, nodes: [{ id: '../../etc', type: 'Const' }] })[0]).toMatchObject({
+      code: 'format',
+      nodeId: '../../etc',
+      field: 'id',
+    });
   });
 
   it('bounds the graph size', () => {
     const nodes = Array.from({ length: WORKFLOW_LIMITS.maxNodes + 1 }, (_, i) => node(`n${i}`, 'Const'));
-    expect(problems({ version: 1, nodes, edges: [] })).toEqual([{ code: 'format', nodeId: undefined, field: 'nodes' }]);
+    expect(problems({ version: 1, nodes, edges: [] })).toEqual([
+      { code: 'format', nodeId: undefined, field: 'nodes' },
+    ]);
   });
 
   it('reports an unknown run target', () => {
@@ -235,7 +279,15 @@ describe('graph helpers', () => {
 
   it('orders topologically, keeping document order among ready nodes', () => {
     expect(topologicalOrder(['c', 'b', 'a'], [{ source: 'a', target: 'c' }])).toEqual(['b', 'a', 'c']);
-    expect(() => topologicalOrder(['a', 'b'], [{ source: 'a', target: 'b' }, { source: 'b', target: 'a' }])).toThrow('cycle');
+    expect(() =>
+      topologicalOrder(
+        ['a', 'b'],
+        [
+          { source: 'a', target: 'b' },
+          { source: 'b', target: 'a' },
+        ],
+      ),
+    ).toThrow('cycle');
   });
 
   it('finds cycles in a deep chain without overflowing the stack', () => {
@@ -249,7 +301,12 @@ describe('graph helpers', () => {
 
 describe('applyWorkflowInputs', () => {
   const wf = validateWorkflow(
-    { version: 1, nodes: [node('a', 'Const', { value: 1 })], edges: [], inputs: { value: { node: 'a', param: 'value' } } },
+    {
+      version: 1,
+      nodes: [node('a', 'Const', { value: 1 })],
+      edges: [],
+      inputs: { value: { node: 'a', param: 'value' } },
+    },
     catalog,
   ).workflow!;
 

@@ -24,7 +24,11 @@ function zodPath(path: ReadonlyArray<PropertyKey>): string {
 function formatIssues(error: z.ZodError, doc: unknown): WorkflowIssue[] {
   const nodes = (doc as { nodes?: unknown })?.nodes;
   return error.issues.map((iss) => {
-    const issue: WorkflowIssue = { code: 'format', message: iss.message, field: zodPath(iss.path) || '(document)' };
+    const issue: WorkflowIssue = {
+      code: 'format',
+      message: iss.message,
+      field: zodPath(iss.path) || '(document)',
+    };
     // Tie problems inside nodes[i] to that node's id when it has one.
     if (iss.path[0] === 'nodes' && typeof iss.path[1] === 'number' && Array.isArray(nodes)) {
       const n = nodes[iss.path[1]] as { id?: unknown } | undefined;
@@ -38,7 +42,11 @@ function formatIssues(error: z.ZodError, doc: unknown): WorkflowIssue[] {
 }
 
 /** Migrates one node's params from its saved version to the type's current one. */
-function migrateNode(node: WorkflowNode, info: NodeTypeInfo, issues: WorkflowIssue[]): WorkflowNode | undefined {
+function migrateNode(
+  node: WorkflowNode,
+  info: NodeTypeInfo,
+  issues: WorkflowIssue[],
+): WorkflowNode | undefined {
   if (node.typeVersion === undefined || node.typeVersion === info.version) {
     return { ...node, typeVersion: info.version };
   }
@@ -72,7 +80,11 @@ function migrateNode(node: WorkflowNode, info: NodeTypeInfo, issues: WorkflowIss
  * Validates a workflow document completely and returns every problem at once,
  * each tied to a node id and a field. Pure: the server and the editor share it.
  */
-export function validateWorkflow(doc: unknown, catalog: NodeCatalog, opts: ValidateOptions = {}): ValidationResult {
+export function validateWorkflow(
+  doc: unknown,
+  catalog: NodeCatalog,
+  opts: ValidateOptions = {},
+): ValidationResult {
   const parsed = workflowSchema.safeParse(doc);
   if (!parsed.success) return { issues: formatIssues(parsed.error, doc) };
   const issues: WorkflowIssue[] = [];
@@ -82,7 +94,12 @@ export function validateWorkflow(doc: unknown, catalog: NodeCatalog, opts: Valid
   const byId = new Map<string, WorkflowNode>();
   for (const node of wf.nodes) {
     if (byId.has(node.id)) {
-      issues.push({ code: 'duplicate-id', nodeId: node.id, field: 'id', message: `node id "${node.id}" is used twice` });
+      issues.push({
+        code: 'duplicate-id',
+        nodeId: node.id,
+        field: 'id',
+        message: `node id "${node.id}" is used twice`,
+      });
     } else byId.set(node.id, node);
   }
 
@@ -91,7 +108,12 @@ export function validateWorkflow(doc: unknown, catalog: NodeCatalog, opts: Valid
   for (const node of wf.nodes) {
     const info = catalog(node.type);
     if (!info) {
-      issues.push({ code: 'unknown-type', nodeId: node.id, field: 'type', message: `unknown node type "${node.type}"` });
+      issues.push({
+        code: 'unknown-type',
+        nodeId: node.id,
+        field: 'type',
+        message: `unknown node type "${node.type}"`,
+      });
       migrated.push(node);
       continue;
     }
@@ -103,7 +125,12 @@ export function validateWorkflow(doc: unknown, catalog: NodeCatalog, opts: Valid
     infos.set(node.id, info);
     migrated.push(m);
     for (const p of info.checkParams(m.params)) {
-      issues.push({ code: 'invalid-param', nodeId: node.id, field: p.path || '(params)', message: p.message });
+      issues.push({
+        code: 'invalid-param',
+        nodeId: node.id,
+        field: p.path || '(params)',
+        message: p.message,
+      });
     }
   }
 
@@ -210,7 +237,11 @@ export function validateWorkflow(doc: unknown, catalog: NodeCatalog, opts: Valid
   }
 
   if (opts.target !== undefined && !byId.has(opts.target)) {
-    issues.push({ code: 'unknown-target', field: 'target', message: `target node "${opts.target}" does not exist` });
+    issues.push({
+      code: 'unknown-target',
+      field: 'target',
+      message: `target node "${opts.target}" does not exist`,
+    });
   }
 
   return { workflow: { ...wf, nodes: migrated }, issues };

@@ -53,8 +53,15 @@ export function nodesMarkdown(specs: NodeSpec[]): string {
       if (Object.keys(props).length) {
         out.push('', '| param | type | default | limits | description |', '| --- | --- | --- | --- | --- |');
         for (const [name, p] of Object.entries(props)) {
-          const def = p.default === undefined ? (required.has(name) ? '(required)' : '') : `\`${JSON.stringify(p.default)}\``;
-          out.push(`| \`${name}\` | ${typeOf(p)} | ${def} | ${limits(p)} | ${(p.description ?? '').replace(/\|/g, '\\|')} |`);
+          const def =
+            p.default === undefined
+              ? required.has(name)
+                ? '(required)'
+                : ''
+              : `\`${JSON.stringify(p.default)}\``;
+          out.push(
+            `| \`${name}\` | ${typeOf(p)} | ${def} | ${limits(p)} | ${(p.description ?? '').replace(/\|/g, '\\|')} |`,
+          );
         }
       }
       out.push('');
@@ -73,6 +80,8 @@ export function registerNodesCommand(program: Command): void {
       const specs = createNodeRegistry().toJSON();
       if (opts.json) process.stdout.write(`${JSON.stringify(specs, null, 2)}\n`);
       else if (opts.markdown) process.stdout.write(nodesMarkdown(specs));
-      else for (const s of specs) process.stdout.write(`${s.type.padEnd(16)} ${s.category.padEnd(8)} ${s.title}\n`);
+      else
+        for (const s of specs)
+          process.stdout.write(`${s.type.padEnd(16)} ${s.category.padEnd(8)} ${s.title}\n`);
     });
 }

@@ -3,7 +3,13 @@ import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { DirectoryArtifactStore, describeOutputs, Engine, ModelServices, OutputCache } from '@maskflow/engine';
+import {
+  DirectoryArtifactStore,
+  describeOutputs,
+  Engine,
+  ModelServices,
+  OutputCache,
+} from '@maskflow/engine';
 import type { RunResult } from '@maskflow/engine';
 import { closeCpuPool, createNodeRegistry } from '@maskflow/nodes';
 import type { ArtifactRef } from '@maskflow/nodes';
@@ -49,7 +55,9 @@ export async function readWorkflowFile(file: string): Promise<WorkflowInput> {
   try {
     return JSON.parse(text) as WorkflowInput;
   } catch (err) {
-    throw new UserError(`workflow file "${file}" is not valid JSON: ${(err as Error).message}`, { field: 'workflow' });
+    throw new UserError(`workflow file "${file}" is not valid JSON: ${(err as Error).message}`, {
+      field: 'workflow',
+    });
   }
 }
 
@@ -60,7 +68,8 @@ export function applyOverrides(wf: WorkflowInput, sets: string[], inputs: string
   for (const s of sets) {
     const [lhs, value] = splitAssignment('--set', s);
     const dot = lhs.lastIndexOf('.');
-    if (dot <= 0) throw new UserError(`--set "${s}" must look like <node>.<param>=<value>`, { field: '--set' });
+    if (dot <= 0)
+      throw new UserError(`--set "${s}" must look like <node>.<param>=<value>`, { field: '--set' });
     const nodeId = lhs.slice(0, dot);
     const node = doc.nodes.find((n) => n.id === nodeId);
     if (!node) {
@@ -87,17 +96,36 @@ export function applyOverrides(wf: WorkflowInput, sets: string[], inputs: string
 }
 
 export function defaultCacheDir(): string {
-  return process.env.MASKFLOW_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'maskflow', 'outputs');
+  return (
+    process.env.MASKFLOW_CACHE_DIR ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'maskflow', 'outputs')
+  );
 }
 
 /** The JSON summary printed by `--json`. */
 export function summarize(result: RunResult) {
-  const files: Array<{ node: string; output: string; path?: string; mime: string; bytes: number; width?: number; height?: number }> = [];
+  const files: Array<{
+    node: string;
+    output: string;
+    path?: string;
+    mime: string;
+    bytes: number;
+    width?: number;
+    height?: number;
+  }> = [];
   for (const [node, outs] of Object.entries(result.outputs)) {
     for (const [output, v] of Object.entries(outs)) {
       const a = v as ArtifactRef;
       if (a && typeof a === 'object' && a.kind === 'artifact') {
-        files.push({ node, output, path: a.path, mime: a.mime, bytes: a.bytes, width: a.width, height: a.height });
+        files.push({
+          node,
+          output,
+          path: a.path,
+          mime: a.mime,
+          bytes: a.bytes,
+          width: a.width,
+          height: a.height,
+        });
       }
     }
   }
@@ -110,7 +138,13 @@ export function summarize(result: RunResult) {
     nodes: Object.fromEntries(
       Object.entries(result.nodes).map(([id, n]) => [
         id,
-        { status: n.status, ms: n.ms === undefined ? undefined : Math.round(n.ms), cached: n.status === 'cached', ...(n.warnings ? { warnings: n.warnings } : {}), ...(n.error ? { error: n.error } : {}) },
+        {
+          status: n.status,
+          ms: n.ms === undefined ? undefined : Math.round(n.ms),
+          cached: n.status === 'cached',
+          ...(n.warnings ? { warnings: n.warnings } : {}),
+          ...(n.error ? { error: n.error } : {}),
+        },
       ]),
     ),
     ...(result.error ? { error: result.error } : {}),
@@ -122,7 +156,12 @@ function progressReporter(quiet: boolean) {
   const tty = process.stderr.isTTY && !quiet;
   const multibar = tty
     ? new MultiBar(
-        { format: ' {bar} {percentage}% | {node} {status}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
+        {
+          format: ' {bar} {percentage}% | {node} {status}',
+          hideCursor: true,
+          clearOnComplete: false,
+          stream: process.stderr,
+        },
         Presets.shades_classic,
       )
     : undefined;
@@ -187,7 +226,12 @@ export async function runWorkflowFile(file: string, opts: RunCommandOptions): Pr
   process.once('SIGINT', onSigint);
   const reporter = progressReporter(opts.json);
   try {
-    return await engine.run(doc, { artifacts, target: opts.target, signal: ac.signal, onEvent: (e) => reporter.onEvent(e) });
+    return await engine.run(doc, {
+      artifacts,
+      target: opts.target,
+      signal: ac.signal,
+      onEvent: (e) => reporter.onEvent(e),
+    });
   } finally {
     reporter.stop();
     process.removeListener('SIGINT', onSigint);
@@ -197,13 +241,17 @@ export async function runWorkflowFile(file: string, opts: RunCommandOptions): Pr
 
 function printHuman(result: RunResult): void {
   const s = summarize(result);
-  const rows = Object.entries(s.nodes).map(([id, n]) => `  ${id.padEnd(16)} ${n.status.padEnd(9)} ${n.ms === undefined ? '' : `${n.ms} ms`}`);
+  const rows = Object.entries(s.nodes).map(
+    ([id, n]) => `  ${id.padEnd(16)} ${n.status.padEnd(9)} ${n.ms === undefined ? '' : `${n.ms} ms`}`,
+  );
   process.stderr.write(`\n${rows.join('\n')}\n`);
   for (const f of s.files) process.stdout.write(`${f.path}\n`);
   if (result.error) {
     const e = result.error;
     const where = e.nodeId ? `node "${e.nodeId}"${e.field ? `, field "${e.field}"` : ''}: ` : '';
-    const body = e.issues?.length ? `${e.message.split('\n')[0]}\n${e.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}` : `${where}${e.message}`;
+    const body = e.issues?.length
+      ? `${e.message.split('\n')[0]}\n${e.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`
+      : `${where}${e.message}`;
     process.stderr.write(`\n${result.status === 'cancelled' ? 'cancelled' : `error (${e.kind})`}: ${body}\n`);
   } else {
     process.stderr.write(`\nfinished in ${s.ms} ms\n`);
@@ -216,14 +264,25 @@ export function registerRunCommand(program: Command): void {
     .command('run')
     .description('run a workflow file headless')
     .argument('<workflow>', 'workflow JSON file')
-    .option('--set <node.param=value>', 'set a node param (repeatable); values parse as JSON when they can', collect, [])
+    .option(
+      '--set <node.param=value>',
+      'set a node param (repeatable); values parse as JSON when they can',
+      collect,
+      [],
+    )
     .option('--input <name=value>', 'set an exposed workflow input (repeatable)', collect, [])
     .option('--out <dir>', 'directory for output files', 'out')
     .option('--target <node>', 'run only this node and what it needs')
     .option('--json', 'print a JSON summary on stdout (status, files, per-node status, ms, cached)', false)
     .option('--no-cache', 'do not reuse or store node outputs between runs')
-    .option('--cache-dir <dir>', 'where node outputs are kept between runs (default: MASKFLOW_CACHE_DIR or ~/.cache/maskflow/outputs)')
-    .option('--server <url>', 'run on a Maskflow server (e.g. http://127.0.0.1:8188); <workflow> may be a saved workflow id; --input name=@file uploads the file')
+    .option(
+      '--cache-dir <dir>',
+      'where node outputs are kept between runs (default: MASKFLOW_CACHE_DIR or ~/.cache/maskflow/outputs)',
+    )
+    .option(
+      '--server <url>',
+      'run on a Maskflow server (e.g. http://127.0.0.1:8188); <workflow> may be a saved workflow id; --input name=@file uploads the file',
+    )
     .option('--token <token>', 'access token for --server (default: MASKFLOW_TOKEN)')
     .action(async (file: string, opts: RunCommandOptions) => {
       if (opts.server) {
@@ -231,7 +290,10 @@ export function registerRunCommand(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify(remote, null, 2)}\n`);
         else {
           for (const f of remote.files) process.stdout.write(`${f}\n`);
-          if (remote.error) process.stderr.write(`\nerror (${remote.error.kind}): ${remote.error.nodeId ? `node "${remote.error.nodeId}": ` : ''}${remote.error.message}\n`);
+          if (remote.error)
+            process.stderr.write(
+              `\nerror (${remote.error.kind}): ${remote.error.nodeId ? `node "${remote.error.nodeId}": ` : ''}${remote.error.message}\n`,
+            );
           else process.stderr.write(`\n${remote.status} (run ${remote.runId})\n`);
         }
         process.exitCode = remote.status === 'finished' ? 0 : remote.status === 'cancelled' ? 130 : 1;

@@ -9,7 +9,10 @@ const modelId = new ZodValidationPipe(
   z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'a model id is letters, digits, . _ -'),
   'model id',
 );
-const pullBodySchema = z.object({ variant: z.string().max(100).optional() }).strict().default({});
+const pullBodySchema = z
+  .object({ variant: z.string().max(100).optional() })
+  .strict()
+  .default({});
 type PullBody = z.output<typeof pullBodySchema>;
 
 @ApiTags('system')
@@ -38,7 +41,9 @@ export class SystemController {
   }
 
   @Get('models')
-  @ApiOperation({ summary: 'Model status from the manifest, local folders and the models dir, with download progress' })
+  @ApiOperation({
+    summary: 'Model status from the manifest, local folders and the models dir, with download progress',
+  })
   models() {
     return this.service.listModels();
   }
@@ -51,8 +56,13 @@ export class SystemController {
 
   @Post('models/:id/pull')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Download a model in the background (joins a running download); poll GET /api/models/:id' })
-  pull(@Param('id', modelId) id: string, @Body(new ZodValidationPipe(pullBodySchema, 'pull request')) body: PullBody) {
+  @ApiOperation({
+    summary: 'Download a model in the background (joins a running download); poll GET /api/models/:id',
+  })
+  pull(
+    @Param('id', modelId) id: string,
+    @Body(new ZodValidationPipe(pullBodySchema, 'pull request')) body: PullBody,
+  ) {
     return this.service.pullModel(id, body.variant);
   }
 }

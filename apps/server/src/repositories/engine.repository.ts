@@ -27,7 +27,12 @@ export class EngineRepository implements OnModuleDestroy {
     @Inject(SERVER_CONFIG) config: ServerConfig,
   ) {
     const cache = new OutputCache(config.cacheBytes === undefined ? {} : { budgetBytes: config.cacheBytes });
-    this.engine = new Engine({ registry, cache, concurrency: config.engineConcurrency, services: this.services });
+    this.engine = new Engine({
+      registry,
+      cache,
+      concurrency: config.engineConcurrency,
+      services: this.services,
+    });
     this.specs = registry.toJSON();
   }
 
@@ -48,9 +53,13 @@ export class EngineRepository implements OnModuleDestroy {
   /** Models loaded in the inference runtime (empty until a model node has run). */
   loadedModels(): Array<{ key: string; file: string; bytes: number; provider: string; inUse: boolean }> {
     if (!this.services.started) return [];
-    return this.services.inference
-      .status()
-      .models.map((m) => ({ key: m.key, file: m.file, bytes: m.bytes, provider: m.provider, inUse: m.inUse }));
+    return this.services.inference.status().models.map((m) => ({
+      key: m.key,
+      file: m.file,
+      bytes: m.bytes,
+      provider: m.provider,
+      inUse: m.inUse,
+    }));
   }
 
   async onModuleDestroy(): Promise<void> {

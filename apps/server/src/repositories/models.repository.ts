@@ -50,7 +50,14 @@ export class ModelsRepository {
   pull(id: string, variant?: string): PullView {
     const running = this.pulls.get(id);
     if (running?.status === 'downloading') return running;
-    const view: PullView = { status: 'downloading', variant: variant ?? null, bytes: 0, total: null, file: null, startedAt: Date.now() };
+    const view: PullView = {
+      status: 'downloading',
+      variant: variant ?? null,
+      bytes: 0,
+      total: null,
+      file: null,
+      startedAt: Date.now(),
+    };
     this.pulls.set(id, view);
     this.engine
       .modelManager()

@@ -12,7 +12,6 @@ import { RunRepository } from '../repositories/run.repository';
 import { ArtifactService } from './artifact.service';
 import { RunEventService } from './run-event.service';
 
-
 const TERMINAL_EVENTS = new Set<RunEvent['type']>(['run.finished', 'run.failed', 'run.cancelled']);
 
 export const INTERRUPTED_ERROR: ErrorInfo = {
@@ -139,7 +138,11 @@ export class QueueService implements OnApplicationBootstrap, BeforeApplicationSh
   private async execute(runId: string, signal: AbortSignal): Promise<void> {
     const run = await this.runs.get(runId);
     if (!run || run.status !== 'queued') return;
-    await this.runs.update(runId, { status: 'running', startedAt: Date.now(), provider: this.engine.provider() });
+    await this.runs.update(runId, {
+      status: 'running',
+      startedAt: Date.now(),
+      provider: this.engine.provider(),
+    });
     let terminal: RunEvent | undefined;
     let result: RunResult;
     try {

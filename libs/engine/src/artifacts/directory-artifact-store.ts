@@ -36,14 +36,18 @@ export class DirectoryArtifactStore implements ArtifactStore {
       throw new UserError(`cannot read "${ref}": no such file`, { code: 'missing-file', cause: err });
     }
     if (size > MAX_INPUT_BYTES) {
-      throw new UserError(`"${ref}" is ${size} bytes; the limit is ${MAX_INPUT_BYTES}`, { code: 'too-large' });
+      throw new UserError(`"${ref}" is ${size} bytes; the limit is ${MAX_INPUT_BYTES}`, {
+        code: 'too-large',
+      });
     }
     return { bytes: await readFile(file), name: path.basename(file) };
   }
 
   async fingerprintInput(ref: string): Promise<string> {
     try {
-      return createHash('sha256').update(await readFile(this.resolve(ref))).digest('hex');
+      return createHash('sha256')
+        .update(await readFile(this.resolve(ref)))
+        .digest('hex');
     } catch {
       // Missing files fail later in execute with a clear message; the key just must not collide.
       return `missing:${randomUUID()}`;

@@ -53,7 +53,10 @@ export function hfEndpoint(env: NodeJS.ProcessEnv = process.env): string {
  * Parses MASKFLOW_MODEL_PATHS: `id=/path/a;id2=/path/b` (`;` or newlines between
  * entries, because `:` appears in Windows paths). Relative paths resolve from `cwd`.
  */
-export function parseModelPathsEnv(value: string | undefined, cwd: string = process.cwd()): Record<string, LocalModelConfig> {
+export function parseModelPathsEnv(
+  value: string | undefined,
+  cwd: string = process.cwd(),
+): Record<string, LocalModelConfig> {
   const out: Record<string, LocalModelConfig> = {};
   if (!value) return out;
   for (const raw of value.split(/[;\n]/)) {
@@ -61,9 +64,12 @@ export function parseModelPathsEnv(value: string | undefined, cwd: string = proc
     if (!entry) continue;
     const eq = entry.indexOf('=');
     if (eq <= 0 || eq === entry.length - 1) {
-      throw new UserError(`MASKFLOW_MODEL_PATHS: "${entry}" is not of the form id=/path/to/folder (entries separated by ";")`, {
-        code: 'model-config-invalid',
-      });
+      throw new UserError(
+        `MASKFLOW_MODEL_PATHS: "${entry}" is not of the form id=/path/to/folder (entries separated by ";")`,
+        {
+          code: 'model-config-invalid',
+        },
+      );
     }
     const id = entry.slice(0, eq).trim();
     out[id] = { path: path.resolve(cwd, entry.slice(eq + 1).trim()), origin: 'MASKFLOW_MODEL_PATHS' };
@@ -89,16 +95,26 @@ export function readLocalModelsFile(file: string): Record<string, LocalModelConf
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new UserError(`${file} is not valid JSON: ${(err as Error).message}`, { code: 'model-config-invalid', cause: err });
+    throw new UserError(`${file} is not valid JSON: ${(err as Error).message}`, {
+      code: 'model-config-invalid',
+      cause: err,
+    });
   }
   const parsed = localFileSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
     throw new UserError(`${file} is invalid: ${problems}`, { code: 'model-config-invalid' });
   }
   const out: Record<string, LocalModelConfig> = {};
   for (const [id, entry] of Object.entries(parsed.data.models)) {
-    out[id] = { path: path.resolve(path.dirname(file), entry.path), kind: entry.kind, variant: entry.variant, origin: file };
+    out[id] = {
+      path: path.resolve(path.dirname(file), entry.path),
+      kind: entry.kind,
+      variant: entry.variant,
+      origin: file,
+    };
   }
   return out;
 }

@@ -29,7 +29,11 @@ export class DownloadError extends EnvironmentError {
 
   get retryable(): boolean {
     if (this.reason === 'network') return true;
-    return this.reason === 'http' && this.status !== undefined && (this.status >= 500 || this.status === 429 || this.status === 408);
+    return (
+      this.reason === 'http' &&
+      this.status !== undefined &&
+      (this.status >= 500 || this.status === 429 || this.status === 408)
+    );
   }
 }
 
@@ -59,7 +63,15 @@ export interface DownloadFileResult {
 }
 
 /** Connection errors that mean "cannot reach the host at all": retrying will not help. */
-const OFFLINE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'UND_ERR_CONNECT_TIMEOUT']);
+const OFFLINE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 interface HashState {
   hash: Hash;
@@ -84,13 +96,15 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
       const outcome = await attempt(o, part, holder);
       if (outcome === 'restart') {
         // The server refused our range; start over once or twice, never forever.
-        if (++restarts > 2) throw new DownloadError(`${o.url}: the server keeps rejecting range requests`, 'network', o.url);
+        if (++restarts > 2)
+          throw new DownloadError(`${o.url}: the server keeps rejecting range requests`, 'network', o.url);
         attempts--;
         continue;
       }
       break;
     } catch (err) {
-      if (o.signal?.aborted) throw new CancelledError(`download of ${o.url} cancelled (partial file kept for resume)`);
+      if (o.signal?.aborted)
+        throw new CancelledError(`download of ${o.url} cancelled (partial file kept for resume)`);
       const e = toDownloadError(err, o.url);
       if (!e.retryable || attempts > retries) throw e;
       await sleep(retryDelayMs * 2 ** (attempts - 1), o.signal);
@@ -101,7 +115,11 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
   const size = state.bytes;
   if (o.size != null && size !== o.size) {
     await rm(part, { force: true });
-    throw new DownloadError(`${o.url}: got ${size} bytes, expected ${o.size}; the partial file was deleted`, 'size', o.url);
+    throw new DownloadError(
+      `${o.url}: got ${size} bytes, expected ${o.size}; the partial file was deleted`,
+      'size',
+      o.url,
+    );
   }
   const sha256 = state.hash.digest('hex');
   if (o.sha256 && sha256 !== o.sha256.toLowerCase()) {
@@ -116,7 +134,11 @@ export async function downloadFile(o: DownloadFileOptions): Promise<DownloadFile
   return { path: o.dest, size, sha256, resumedFrom, attempts };
 }
 
-async function attempt(o: DownloadFileOptions, part: string, holder: { state: HashState }): Promise<'complete' | 'restart'> {
+async function attempt(
+  o: DownloadFileOptions,
+  part: string,
+  holder: { state: HashState },
+): Promise<'complete' | 'restart'> {
   let partSize = await fileSize(part);
   if (o.size != null && partSize > o.size) {
     await rm(part, { force: true });
@@ -154,7 +176,10 @@ async function attempt(o: DownloadFileOptions, part: string, holder: { state: Ha
     try {
       res = await fetch(o.url, { headers, signal: controller.signal, redirect: 'follow' });
     } catch (err) {
-      if (stalled) throw new DownloadError(`${o.url}: no response within ${stallMs / 1000} s`, 'network', o.url, { cause: err });
+      if (stalled)
+        throw new DownloadError(`${o.url}: no response within ${stallMs / 1000} s`, 'network', o.url, {
+          cause: err,
+        });
       throw err;
     }
 
@@ -188,13 +213,19 @@ async function attempt(o: DownloadFileOptions, part: string, holder: { state: Ha
       total = contentLength ?? o.size ?? null;
     } else {
       await res.body?.cancel().catch(() => undefined);
-      throw new DownloadError(`${o.url}: HTTP ${res.status} ${res.statusText}`.trim(), 'http', o.url, { status: res.status });
+      throw new DownloadError(`${o.url}: HTTP ${res.status} ${res.statusText}`.trim(), 'http', o.url, {
+        status: res.status,
+      });
     }
 
     if (o.size != null && total !== null && total !== o.size) {
       await res.body?.cancel().catch(() => undefined);
       await rm(part, { force: true });
-      throw new DownloadError(`${o.url}: the server has ${total} bytes, the manifest expects ${o.size}`, 'size', o.url);
+      throw new DownloadError(
+        `${o.url}: the server has ${total} bytes, the manifest expects ${o.size}`,
+        'size',
+        o.url,
+      );
     }
 
     o.onProgress?.(state.bytes, total);
@@ -207,7 +238,10 @@ async function attempt(o: DownloadFileOptions, part: string, holder: { state: Ha
         try {
           chunk = await reader.read();
         } catch (err) {
-          if (stalled) throw new DownloadError(`${o.url}: no data for ${stallMs / 1000} s`, 'network', o.url, { cause: err });
+          if (stalled)
+            throw new DownloadError(`${o.url}: no data for ${stallMs / 1000} s`, 'network', o.url, {
+              cause: err,
+            });
           throw err;
         }
         if (chunk.done) break;
@@ -221,7 +255,11 @@ async function attempt(o: DownloadFileOptions, part: string, holder: { state: Ha
       await fh.close();
     }
     if (total !== null && state.bytes < total) {
-      throw new DownloadError(`${o.url}: connection closed after ${state.bytes} of ${total} bytes`, 'network', o.url);
+      throw new DownloadError(
+        `${o.url}: connection closed after ${state.bytes} of ${total} bytes`,
+        'network',
+        o.url,
+      );
     }
     return 'complete';
   } finally {
@@ -236,7 +274,10 @@ export function toDownloadError(err: unknown, url: string): DownloadError {
   const code = networkCode(err);
   const detail = describeCause(err);
   if (code !== undefined && OFFLINE_CODES.has(code)) {
-    return new DownloadError(`cannot reach ${new URL(url).origin} (${detail})`, 'offline', url, { networkCode: code, cause: err });
+    return new DownloadError(`cannot reach ${new URL(url).origin} (${detail})`, 'offline', url, {
+      networkCode: code,
+      cause: err,
+    });
   }
   return new DownloadError(`${url}: ${detail}`, 'network', url, { networkCode: code, cause: err });
 }
@@ -258,7 +299,9 @@ function networkCode(err: unknown): string | undefined {
 function describeCause(err: unknown): string {
   // Duck-typed: fetch errors may come from another realm (e.g. under jest), where instanceof Error fails.
   const messageOf = (e: unknown): string | undefined =>
-    e !== null && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string' ? (e as { message: string }).message : undefined;
+    e !== null && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string'
+      ? (e as { message: string }).message
+      : undefined;
   const parts: string[] = [];
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e !== null && typeof e === 'object'; depth++) {

@@ -36,7 +36,10 @@ export class ModelMissingError extends EnvironmentError {
   }) {
     const head = `Model "${args.modelId}"${args.title ? ` (${args.title})` : ''} is not installed${args.reason ? `: ${args.reason}` : '.'}`;
     const files = args.missing
-      .map((f) => `  - ${f.path}${f.size !== null ? ` (${formatBytes(f.size)})` : ''}${f.problem ? ` [${f.problem}]` : ''}`)
+      .map(
+        (f) =>
+          `  - ${f.path}${f.size !== null ? ` (${formatBytes(f.size)})` : ''}${f.problem ? ` [${f.problem}]` : ''}`,
+      )
       .join('\n');
     const lines = [
       head,

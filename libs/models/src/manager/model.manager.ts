@@ -19,7 +19,13 @@ import { inferKind, matchLayout, MODEL_LAYOUTS } from '../layout/model-layouts.r
 import { loadManifest, parseManifest } from '../manifest/manifest.loader';
 import { MODEL_ID_PATTERN } from '../manifest/manifest.schema';
 import type { Manifest, ManifestFile, ManifestInput, ManifestModel } from '../manifest/manifest.schema';
-import type { DownloadProgress, ModelKind, ResolvedFile, ResolvedModel, ResolveOptions } from '../model.types';
+import type {
+  DownloadProgress,
+  ModelKind,
+  ResolvedFile,
+  ResolvedModel,
+  ResolveOptions,
+} from '../model.types';
 import { formatBytes } from '../util/bytes.util';
 import { LOCK_FILE, readLock, recordInLock } from './model-lock.store';
 import { ModelMissingError, pullCommand } from './model.errors';
@@ -144,12 +150,19 @@ export class ModelManager {
     this.env = opts.env ?? process.env;
     this.modelsDir = path.resolve(opts.modelsDir ?? defaultModelsDir(this.env));
     this.endpoint = (opts.endpoint ?? hfEndpoint(this.env)).replace(/\/+$/, '');
-    this.token = opts.token !== undefined ? opts.token : this.env.HF_TOKEN?.trim() || this.env.HUGGING_FACE_HUB_TOKEN?.trim() || null;
+    this.token =
+      opts.token !== undefined
+        ? opts.token
+        : this.env.HF_TOKEN?.trim() || this.env.HUGGING_FACE_HUB_TOKEN?.trim() || null;
     this.autoDownload = opts.autoDownload ?? /^(1|true|yes)$/i.test(this.env.MASKFLOW_AUTO_DOWNLOAD ?? '');
     this.manifestInput = opts.manifest;
     this.extraLocal = {};
     for (const [id, cfg] of Object.entries(opts.localModels ?? {})) {
-      this.extraLocal[id] = { ...cfg, path: path.resolve(cfg.path), origin: cfg.origin ?? 'ModelManager options' };
+      this.extraLocal[id] = {
+        ...cfg,
+        path: path.resolve(cfg.path),
+        origin: cfg.origin ?? 'ModelManager options',
+      };
     }
   }
 
@@ -170,7 +183,11 @@ export class ModelManager {
 
   /** True when `resolve` can at least try (known id or a folder in the models dir). */
   has(modelId: string): boolean {
-    return modelId in this.manifest.models || modelId in this.localModels() || this.handPlacedDir(modelId) !== undefined;
+    return (
+      modelId in this.manifest.models ||
+      modelId in this.localModels() ||
+      this.handPlacedDir(modelId) !== undefined
+    );
   }
 
   /** User-registered folders: options, then `<modelsDir>/local.json`, then MASKFLOW_MODEL_PATHS (later wins). */
@@ -188,18 +205,29 @@ export class ModelManager {
     return hfResolveUrl(this.endpoint, entry.source.repo, entry.source.revision, filePath);
   }
 
-  async resolve<K extends ModelKind = ModelKind>(modelId: string, options: ResolveOptions<K> = {}): Promise<ResolvedModel<K>> {
+  async resolve<K extends ModelKind = ModelKind>(
+    modelId: string,
+    options: ResolveOptions<K> = {},
+  ): Promise<ResolvedModel<K>> {
     const local = this.localModels()[modelId];
     if (local) return this.resolveLocal(modelId, local, options);
     const entry = this.manifest.models[modelId];
     if (entry) return this.resolveManifest(modelId, entry, options);
     const handPlaced = this.handPlacedDir(modelId);
-    if (handPlaced) return this.resolveLocal(modelId, { path: handPlaced, origin: `the models dir (${this.modelsDir})` }, options);
+    if (handPlaced)
+      return this.resolveLocal(
+        modelId,
+        { path: handPlaced, origin: `the models dir (${this.modelsDir})` },
+        options,
+      );
     throw this.unknownModel(modelId);
   }
 
   /** resolve() with downloading on. */
-  pull<K extends ModelKind = ModelKind>(modelId: string, options: Omit<ResolveOptions<K>, 'download'> = {}): Promise<ResolvedModel<K>> {
+  pull<K extends ModelKind = ModelKind>(
+    modelId: string,
+    options: Omit<ResolveOptions<K>, 'download'> = {},
+  ): Promise<ResolvedModel<K>> {
     return this.resolve(modelId, { ...options, download: true });
   }
 
@@ -228,7 +256,9 @@ export class ModelManager {
       ids = [modelId];
     } else {
       ids = [
-        ...Object.keys(this.manifest.models).filter((id) => !locals[id] && existsSync(path.join(this.modelsDir, id))),
+        ...Object.keys(this.manifest.models).filter(
+          (id) => !locals[id] && existsSync(path.join(this.modelsDir, id)),
+        ),
         ...Object.keys(locals),
       ];
     }
@@ -292,11 +322,17 @@ export class ModelManager {
 
   private checkKind<K extends ModelKind>(modelId: string, kind: ModelKind, wanted: K | undefined): void {
     if (wanted !== undefined && kind !== wanted) {
-      throw new UserError(`Model "${modelId}" is a ${kind} model, not ${wanted}.`, { code: 'model-wrong-kind' });
+      throw new UserError(`Model "${modelId}" is a ${kind} model, not ${wanted}.`, {
+        code: 'model-wrong-kind',
+      });
     }
   }
 
-  private resolveLocal<K extends ModelKind>(modelId: string, cfg: LocalModelConfig, options: ResolveOptions<K>): ResolvedModel<K> {
+  private resolveLocal<K extends ModelKind>(
+    modelId: string,
+    cfg: LocalModelConfig,
+    options: ResolveOptions<K>,
+  ): ResolvedModel<K> {
     const problem = this.localProblem(modelId, cfg, options.variant);
     if (problem.error) throw problem.error;
     const { kind, found } = problem;
@@ -322,7 +358,9 @@ export class ModelManager {
     modelId: string,
     cfg: LocalModelConfig,
     variant: string | undefined,
-  ): { error: EnvironmentError | UserError; kind?: undefined; found?: undefined } | { error?: undefined; kind: ModelKind; found: Record<string, string> } {
+  ):
+    | { error: EnvironmentError | UserError; kind?: undefined; found?: undefined }
+    | { error?: undefined; kind: ModelKind; found: Record<string, string> } {
     if (!isDir(cfg.path)) {
       return {
         error: new EnvironmentError(
@@ -344,9 +382,7 @@ export class ModelManager {
     }
     const match = matchLayout(kind, files, variant ?? cfg.variant);
     if (match.missing.length > 0) {
-      const layout = MODEL_LAYOUTS[kind]
-        .map((r) => `  ${r.required ? '*' : ' '} ${r.expected}`)
-        .join('\n');
+      const layout = MODEL_LAYOUTS[kind].map((r) => `  ${r.required ? '*' : ' '} ${r.expected}`).join('\n');
       return {
         error: new EnvironmentError(
           `Model "${modelId}" (${kind}) in ${cfg.path} (registered in ${cfg.origin}) is incomplete. Missing:\n` +
@@ -406,7 +442,12 @@ export class ModelManager {
     }
     const fileList: ResolvedFile[] = [];
     for (const f of planned) {
-      fileList.push({ role: f.role, path: f.absolutePath, relativePath: f.local, size: (await stat(f.absolutePath)).size });
+      fileList.push({
+        role: f.role,
+        path: f.absolutePath,
+        relativePath: f.local,
+        size: (await stat(f.absolutePath)).size,
+      });
     }
     // unet/weights.pb sits next to unet/model.onnx; onnxruntime finds it by itself.
     return this.buildResolved<K>({
@@ -458,7 +499,10 @@ export class ModelManager {
       title: entry.title,
       variant: variantName,
       missing: files,
-      searched: [`${dir} (in the models dir; change it with MASKFLOW_MODELS_DIR)`, `local folders registered for "${modelId}" in ${regs.join(' or ')}: none`],
+      searched: [
+        `${dir} (in the models dir; change it with MASKFLOW_MODELS_DIR)`,
+        `local folders registered for "${modelId}" in ${regs.join(' or ')}: none`,
+      ],
       command: pullCommand(modelId, variantArg),
       reason: extra.reason,
       hint:
@@ -495,7 +539,15 @@ export class ModelManager {
       }
       const p = progress.get(file);
       if (!p) return;
-      options.onProgress({ modelId, file, status: p.status, fileBytes: p.bytes, fileTotal: p.total, bytes, total });
+      options.onProgress({
+        modelId,
+        file,
+        status: p.status,
+        fileBytes: p.bytes,
+        fileTotal: p.total,
+        bytes,
+        total,
+      });
     };
     for (const f of files) emit(f.local, true);
 
@@ -560,7 +612,13 @@ export class ModelManager {
     if (first !== undefined) throw this.downloadFailure(modelId, entry, variantName, files, first);
   }
 
-  private downloadFailure(modelId: string, entry: ManifestModel, variantName: string, files: PlannedFile[], err: unknown): Error {
+  private downloadFailure(
+    modelId: string,
+    entry: ManifestModel,
+    variantName: string,
+    files: PlannedFile[],
+    err: unknown,
+  ): Error {
     if (!(err instanceof DownloadError)) return err instanceof Error ? err : new Error(String(err));
     const file = files.find((f) => f.url === err.url);
     const name = file?.local ?? err.url;
@@ -582,7 +640,10 @@ export class ModelManager {
             : s === 401 || s === 403
               ? `needs authorization (HTTP ${s}): set HF_TOKEN to a Hugging Face token that can read ${entry.source.repo} (gated repositories also need their licence accepted on the website).`
               : `failed with HTTP ${s}.`;
-        return new EnvironmentError(`Model "${modelId}": ${name} from ${err.url} ${what}`, { code: 'model-download-failed', cause: err });
+        return new EnvironmentError(`Model "${modelId}": ${name} from ${err.url} ${what}`, {
+          code: 'model-download-failed',
+          cause: err,
+        });
       }
       case 'checksum':
         return new EnvironmentError(
@@ -590,10 +651,13 @@ export class ModelManager {
           { code: 'model-checksum-mismatch', cause: err },
         );
       case 'size':
-        return new EnvironmentError(`Model "${modelId}": ${name}: ${err.message}. Run \`${retry}\` to try again.`, {
-          code: 'model-download-failed',
-          cause: err,
-        });
+        return new EnvironmentError(
+          `Model "${modelId}": ${name}: ${err.message}. Run \`${retry}\` to try again.`,
+          {
+            code: 'model-download-failed',
+            cause: err,
+          },
+        );
       default:
         return new EnvironmentError(
           `Model "${modelId}": downloading ${name} failed: ${err.message}. The partial file is kept; run \`${retry}\` to resume.`,
@@ -654,16 +718,28 @@ export class ModelManager {
 
   private verifyLocal(id: string, cfg: LocalModelConfig): VerifyReport {
     const r = this.localProblem(id, cfg, cfg.variant);
-    if (r.error) return { id, origin: 'local', dir: cfg.path, ok: false, files: [], problem: r.error.message };
+    if (r.error)
+      return { id, origin: 'local', dir: cfg.path, ok: false, files: [], problem: r.error.message };
     const files: VerifyFileResult[] = Object.values(r.found).map((rel) => ({
       path: rel,
       absolutePath: path.join(cfg.path, rel),
       status: 'unverified',
     }));
-    return { id, origin: 'local', dir: cfg.path, ok: true, files, problem: 'local folder: layout checked, no checksums to compare' };
+    return {
+      id,
+      origin: 'local',
+      dir: cfg.path,
+      ok: true,
+      files,
+      problem: 'local folder: layout checked, no checksums to compare',
+    };
   }
 
-  private async verifyManifest(id: string, entry: ManifestModel, options: VerifyOptions): Promise<VerifyReport> {
+  private async verifyManifest(
+    id: string,
+    entry: ManifestModel,
+    options: VerifyOptions,
+  ): Promise<VerifyReport> {
     const dir = path.join(this.modelsDir, id);
     let variantNames: string[];
     if (options.variant !== undefined) {
@@ -673,15 +749,19 @@ export class ModelManager {
       variantNames = [];
       for (const name of Object.keys(entry.variants)) {
         const own = entry.variants[name].files;
-        const present = (own.length > 0 ? this.planFiles(id, entry, name).slice(entry.files.length) : this.planFiles(id, entry, name)).some(
-          (f) => existsSync(f.absolutePath),
-        );
+        const present = (
+          own.length > 0
+            ? this.planFiles(id, entry, name).slice(entry.files.length)
+            : this.planFiles(id, entry, name)
+        ).some((f) => existsSync(f.absolutePath));
         if (present) variantNames.push(name);
       }
       if (variantNames.length === 0) variantNames = [entry.defaultVariant];
     }
     const seen = new Set<string>();
-    const planned = variantNames.flatMap((n) => this.planFiles(id, entry, n)).filter((f) => !seen.has(f.local) && seen.add(f.local));
+    const planned = variantNames
+      .flatMap((n) => this.planFiles(id, entry, n))
+      .filter((f) => !seen.has(f.local) && seen.add(f.local));
     const lock = await readLock(dir);
     const files: VerifyFileResult[] = [];
     for (const f of planned) {
@@ -696,7 +776,12 @@ export class ModelManager {
       const locked = lock.files[f.local];
       const expectedSize = f.size ?? (f.sha256 === null && locked ? locked.size : null);
       if (expectedSize !== null && size !== expectedSize) {
-        files.push({ ...base, status: 'size-mismatch', expected: String(expectedSize), actual: String(size) });
+        files.push({
+          ...base,
+          status: 'size-mismatch',
+          expected: String(expectedSize),
+          actual: String(size),
+        });
         continue;
       }
       options.onFile?.(id, f.local);
@@ -713,7 +798,9 @@ export class ModelManager {
         });
     }
     if (options.removeCorrupt) {
-      for (const f of files) if (f.status === 'size-mismatch' || f.status === 'sha256-mismatch') await rm(f.absolutePath, { force: true });
+      for (const f of files)
+        if (f.status === 'size-mismatch' || f.status === 'sha256-mismatch')
+          await rm(f.absolutePath, { force: true });
     }
     const ok = files.every((f) => f.status === 'ok' || f.status === 'unverified');
     return { id, origin: 'manifest', dir, ok, files };
@@ -726,7 +813,8 @@ async function missingFiles(planned: PlannedFile[]): Promise<Array<PlannedFile &
   for (const f of planned) {
     try {
       const s = await stat(f.absolutePath);
-      if (f.size !== null && s.size !== f.size) out.push({ ...f, problem: `size ${formatBytes(s.size)}, expected ${formatBytes(f.size)}` });
+      if (f.size !== null && s.size !== f.size)
+        out.push({ ...f, problem: `size ${formatBytes(s.size)}, expected ${formatBytes(f.size)}` });
     } catch {
       out.push(f);
     }

@@ -61,7 +61,11 @@ export const manifestModelSchema = z
   })
   .superRefine((model, ctx) => {
     if (!(model.defaultVariant in model.variants)) {
-      ctx.addIssue({ code: 'custom', path: ['defaultVariant'], message: `"${model.defaultVariant}" is not one of the variants` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultVariant'],
+        message: `"${model.defaultVariant}" is not one of the variants`,
+      });
     }
     const layout = MODEL_LAYOUTS[model.kind];
     const knownRoles = new Set(layout.map((r) => r.role));
@@ -71,21 +75,37 @@ export const manifestModelSchema = z
       const seenLocal = new Set<string>();
       for (const f of all) {
         if (!knownRoles.has(f.role)) {
-          ctx.addIssue({ code: 'custom', path: ['variants', name], message: `role "${f.role}" is not a ${model.kind} role (${[...knownRoles].join(', ')})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['variants', name],
+            message: `role "${f.role}" is not a ${model.kind} role (${[...knownRoles].join(', ')})`,
+          });
         }
         if (seenRoles.has(f.role)) {
-          ctx.addIssue({ code: 'custom', path: ['variants', name], message: `role "${f.role}" appears twice` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['variants', name],
+            message: `role "${f.role}" appears twice`,
+          });
         }
         seenRoles.add(f.role);
         const local = f.local ?? f.path;
         if (seenLocal.has(local)) {
-          ctx.addIssue({ code: 'custom', path: ['variants', name], message: `local path "${local}" appears twice` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['variants', name],
+            message: `local path "${local}" appears twice`,
+          });
         }
         seenLocal.add(local);
       }
       for (const spec of layout) {
         if (spec.required && !seenRoles.has(spec.role)) {
-          ctx.addIssue({ code: 'custom', path: ['variants', name], message: `variant "${name}" lacks a file with role "${spec.role}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['variants', name],
+            message: `variant "${name}" lacks a file with role "${spec.role}"`,
+          });
         }
       }
     }
@@ -99,7 +119,11 @@ export const manifestSchema = z
   .superRefine((m, ctx) => {
     for (const id of Object.keys(m.models)) {
       if (!MODEL_ID_PATTERN.test(id)) {
-        ctx.addIssue({ code: 'custom', path: ['models', id], message: 'model ids are lower-case letters, digits, ".", "_" and "-"' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['models', id],
+          message: 'model ids are lower-case letters, digits, ".", "_" and "-"',
+        });
       }
     }
   });

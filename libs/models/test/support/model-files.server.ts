@@ -70,7 +70,12 @@ export class ModelFilesServer {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  private handle(path: string, headers: IncomingHttpHeaders, res: ServerResponse, record: RecordedRequest): void {
+  private handle(
+    path: string,
+    headers: IncomingHttpHeaders,
+    res: ServerResponse,
+    record: RecordedRequest,
+  ): void {
     const body = this.files.get(path);
     const b = this.behaviours.get(path) ?? {};
     if (b.redirectTo) {

@@ -26,7 +26,10 @@ export interface ArtifactStore {
   /** A cheap identity of the input's content for the cache key (e.g. sha256 of the bytes). */
   fingerprintInput(ref: string): Promise<string>;
   /** Stores an output file and returns a reference to it. */
-  save(bytes: Buffer, meta: { mime: string; ext: string; name?: string; width?: number; height?: number }): Promise<ArtifactRef>;
+  save(
+    bytes: Buffer,
+    meta: { mime: string; ext: string; name?: string; width?: number; height?: number },
+  ): Promise<ArtifactRef>;
 }
 
 /** A small preview for progress events (e.g. diffusion steps), already downscaled. */

@@ -11,7 +11,10 @@ export interface PortDecl<T extends PortType = PortType, O extends boolean = boo
 }
 
 /** Declares a port: `port('IMAGE')`, `port('MASK', { optional: true })`. */
-export function port<T extends PortType>(type: T, opts?: { label?: string; description?: string }): PortDecl<T, false>;
+export function port<T extends PortType>(
+  type: T,
+  opts?: { label?: string; description?: string },
+): PortDecl<T, false>;
 export function port<T extends PortType>(
   type: T,
   opts: { optional: true; label?: string; description?: string },

@@ -96,6 +96,7 @@ export function imageValue(width: number, height: number, channels: 3 | 4, data:
 
 export function maskValue(width: number, height: number, data?: Uint8Array): MaskValue {
   const d = data ?? new Uint8Array(width * height);
-  if (d.length !== width * height) throw new Error(`mask data has ${d.length} bytes, expected ${width}×${height}`);
+  if (d.length !== width * height)
+    throw new Error(`mask data has ${d.length} bytes, expected ${width}×${height}`);
   return { kind: 'mask', width, height, data: d };
 }

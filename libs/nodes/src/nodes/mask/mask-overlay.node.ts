@@ -28,7 +28,7 @@ export const MaskOverlayNode = defineNode({
     const ch = image.channels;
     const src = image.data;
     // Alpha (if any) is copied as is; only colour is tinted.
-    const out = Uint8Array.from(src);
+    const out = src.slice();
     const k = params.opacity / 255;
     for (let i = 0, p = 0; i < mask.data.length; i++, p += ch) {
       const t = mask.data[i] * k;

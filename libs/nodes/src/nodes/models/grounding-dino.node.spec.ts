@@ -14,7 +14,12 @@ afterAll(() => env?.close());
 
 const W = 90;
 const H = 60;
-const image = imageValue(W, H, 3, Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 7) % 256));
+const image = imageValue(
+  W,
+  H,
+  3,
+  Uint8Array.from({ length: W * H * 3 }, (_, i) => (i * 7) % 256),
+);
 
 function ctx() {
   return createTestContext({ services: env.services, nodeId: 'dino' });
@@ -35,7 +40,11 @@ describe('GroundingDINO params', () => {
 
   it('describes itself for the palette', () => {
     const spec = new NodeRegistry([GroundingDinoNode]).spec(GroundingDinoNode);
-    expect(spec).toMatchObject({ type: 'GroundingDINO', category: 'detect', models: ['grounding-dino-tiny'] });
+    expect(spec).toMatchObject({
+      type: 'GroundingDINO',
+      category: 'detect',
+      models: ['grounding-dino-tiny'],
+    });
     expect(spec.inputs).toEqual([{ name: 'image', type: 'IMAGE' }]);
     expect(spec.outputs[0]).toMatchObject({ name: 'boxes', type: 'BOXES' });
     expect(spec.params.required).toEqual(['prompt']);
@@ -45,7 +54,11 @@ describe('GroundingDINO params', () => {
 describe('GroundingDINO execute (tiny fixture)', () => {
   it('outputs pixel boxes inside the image, labelled with a phrase, highest score first', async () => {
     const c = ctx();
-    const { boxes } = await GroundingDinoNode.execute({ inputs: { image }, params: GroundingDinoNode.params.parse({ prompt: 'Dog . Red mug' }), ctx: c });
+    const { boxes } = await GroundingDinoNode.execute({
+      inputs: { image },
+      params: GroundingDinoNode.params.parse({ prompt: 'Dog . Red mug' }),
+      ctx: c,
+    });
     expect(boxes).toMatchObject({ kind: 'boxes', width: W, height: H });
     expect(boxes.boxes.length).toBe(5);
     for (const b of boxes.boxes) {
@@ -61,24 +74,43 @@ describe('GroundingDINO execute (tiny fixture)', () => {
   });
 
   it('caps the count and suppresses overlapping boxes of one phrase on request', async () => {
-    const capped = await GroundingDinoNode.execute({ inputs: { image }, params: GroundingDinoNode.params.parse({ prompt: 'dog', maxDetections: 2 }), ctx: ctx() });
+    const capped = await GroundingDinoNode.execute({
+      inputs: { image },
+      params: GroundingDinoNode.params.parse({ prompt: 'dog', maxDetections: 2 }),
+      ctx: ctx(),
+    });
     expect(capped.boxes.boxes).toHaveLength(2);
-    const nms = await GroundingDinoNode.execute({ inputs: { image }, params: GroundingDinoNode.params.parse({ prompt: 'dog', nmsIou: 0.05 }), ctx: ctx() });
+    const nms = await GroundingDinoNode.execute({
+      inputs: { image },
+      params: GroundingDinoNode.params.parse({ prompt: 'dog', nmsIou: 0.05 }),
+      ctx: ctx(),
+    });
     const kept = nms.boxes.boxes;
     expect(kept.length).toBeLessThan(5);
     for (let i = 0; i < kept.length; i++) {
       for (let j = i + 1; j < kept.length; j++) {
-        expect(boxIou([kept[i].x1, kept[i].y1, kept[i].x2, kept[i].y2], [kept[j].x1, kept[j].y1, kept[j].x2, kept[j].y2])).toBeLessThanOrEqual(0.05);
+        expect(
+          boxIou(
+            [kept[i].x1, kept[i].y1, kept[i].x2, kept[i].y2],
+            [kept[j].x1, kept[j].y1, kept[j].x2, kept[j].y2],
+          ),
+        ).toBeLessThanOrEqual(0.05);
       }
     }
   });
 
   it('warns and returns no boxes when nothing scores above the threshold', async () => {
     const c = ctx();
-    const { boxes } = await GroundingDinoNode.execute({ inputs: { image }, params: GroundingDinoNode.params.parse({ prompt: 'zebra', boxThreshold: 0.999 }), ctx: c });
+    const { boxes } = await GroundingDinoNode.execute({
+      inputs: { image },
+      params: GroundingDinoNode.params.parse({ prompt: 'zebra', boxThreshold: 0.999 }),
+      ctx: c,
+    });
     expect(boxes.boxes).toEqual([]);
     expect(c.warnings).toHaveLength(1);
-    expect(c.warnings[0]).toMatch(/^nothing found for "zebra \.": the best score was 0\.\d\d, the box threshold is 0\.999$/);
+    expect(c.warnings[0]).toMatch(
+      /^nothing found for "zebra \.": the best score was 0\.\d\d, the box threshold is 0\.999$/,
+    );
   });
 
   it('stops with CancelledError when the run is cancelled', async () => {
@@ -86,7 +118,11 @@ describe('GroundingDINO execute (tiny fixture)', () => {
     abort.abort();
     const c = createTestContext({ services: env.services, signal: abort.signal });
     await expect(
-      GroundingDinoNode.execute({ inputs: { image }, params: GroundingDinoNode.params.parse({ prompt: 'dog' }), ctx: c }),
+      GroundingDinoNode.execute({
+        inputs: { image },
+        params: GroundingDinoNode.params.parse({ prompt: 'dog' }),
+        ctx: c,
+      }),
     ).rejects.toThrow(CancelledError);
   });
 
@@ -102,13 +138,27 @@ describe('GroundingDINO execute (tiny fixture)', () => {
   it('names the problem when the host has no model services, or the model is unknown', async () => {
     const params = GroundingDinoNode.params.parse({ prompt: 'dog' });
     const bare = createTestContext();
-    await expect(GroundingDinoNode.execute({ inputs: { image }, params, ctx: bare })).rejects.toThrow(EnvironmentError);
-    await expect(GroundingDinoNode.execute({ inputs: { image }, params, ctx: bare })).rejects.toThrow(/GroundingDINO needs the inference runtime/);
-    await expect(GroundingDinoNode.execute({ inputs: { image }, params: { ...params, model: 'no-such-model' }, ctx: ctx() })).rejects.toThrow(UserError);
+    await expect(GroundingDinoNode.execute({ inputs: { image }, params, ctx: bare })).rejects.toThrow(
+      EnvironmentError,
+    );
+    await expect(GroundingDinoNode.execute({ inputs: { image }, params, ctx: bare })).rejects.toThrow(
+      /GroundingDINO needs the inference runtime/,
+    );
+    await expect(
+      GroundingDinoNode.execute({
+        inputs: { image },
+        params: { ...params, model: 'no-such-model' },
+        ctx: ctx(),
+      }),
+    ).rejects.toThrow(UserError);
   });
 
   it('refuses an empty prompt with a user error on the prompt field', async () => {
-    const err: unknown = await GroundingDinoNode.execute({ inputs: { image }, params: GroundingDinoNode.params.parse({ prompt: ' . ' }), ctx: ctx() }).catch((e: unknown) => e);
+    const err: unknown = await GroundingDinoNode.execute({
+      inputs: { image },
+      params: GroundingDinoNode.params.parse({ prompt: ' . ' }),
+      ctx: ctx(),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).field).toBe('prompt');
   });
@@ -121,7 +171,9 @@ describe('GroundingDINO fingerprint', () => {
     expect(a).toContain('grounding-dino-tiny@');
     expect(a).toContain('model=onnx/model.onnx:');
     expect(await GroundingDinoNode.fingerprint!(params, ctx())).toBe(a);
-    expect(await GroundingDinoNode.fingerprint!({ ...params, model: TEST_MODEL_IDS.dinoStatic }, ctx())).not.toBe(a);
+    expect(
+      await GroundingDinoNode.fingerprint!({ ...params, model: TEST_MODEL_IDS.dinoStatic }, ctx()),
+    ).not.toBe(a);
     expect(await GroundingDinoNode.fingerprint!(params, createTestContext())).toBe('no-model-host');
   });
 });

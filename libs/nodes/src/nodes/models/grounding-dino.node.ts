@@ -28,7 +28,11 @@ export const GroundingDinoNode = defineNode({
     'Several phrases are separated by "." (e.g. "dog . red mug"). Open-vocabulary detection with GroundingDINO; ' +
     'when nothing scores above the box threshold the boxes are empty and the node shows a warning.',
   inputs: { image: port('IMAGE') },
-  outputs: { boxes: port('BOXES', { description: 'Pixel boxes (x1, y1, x2, y2) with score and phrase, highest score first.' }) },
+  outputs: {
+    boxes: port('BOXES', {
+      description: 'Pixel boxes (x1, y1, x2, y2) with score and phrase, highest score first.',
+    }),
+  },
   params: z.object({
     prompt: z
       .string()
@@ -49,15 +53,28 @@ export const GroundingDinoNode = defineNode({
       .default(0.25)
       .describe('A word of the phrase counts as matched above this probability')
       .meta({ widget: 'slider', step: 0.01 }),
-    maxDetections: z.number().int().min(1).max(900).default(100).describe('Keep at most this many boxes (highest scores)'),
+    maxDetections: z
+      .number()
+      .int()
+      .min(1)
+      .max(900)
+      .default(100)
+      .describe('Keep at most this many boxes (highest scores)'),
     nmsIou: z
       .number()
       .min(0)
       .max(1)
       .optional()
-      .describe('Remove overlapping boxes of the same phrase above this IoU (off when empty; the model itself has no NMS)')
+      .describe(
+        'Remove overlapping boxes of the same phrase above this IoU (off when empty; the model itself has no NMS)',
+      )
       .meta({ widget: 'slider', step: 0.05 }),
-    model: z.string().min(1).default(GROUNDING_DINO_DEFAULT_MODEL).describe('Model id from the model manifest').meta({ widget: 'model', kind: 'grounding-dino' }),
+    model: z
+      .string()
+      .min(1)
+      .default(GROUNDING_DINO_DEFAULT_MODEL)
+      .describe('Model id from the model manifest')
+      .meta({ widget: 'model', kind: 'grounding-dino' }),
     variant: z
       .string()
       .min(1)
@@ -69,7 +86,9 @@ export const GroundingDinoNode = defineNode({
   // The same model id may point to other files (a variant, a replaced download): they are part of the identity.
   fingerprint: async (params, ctx) => {
     const models = modelResolverFrom(ctx.services);
-    return models ? tryModelFingerprint(models, params.model, 'grounding-dino', params.variant) : 'no-model-host';
+    return models
+      ? tryModelFingerprint(models, params.model, 'grounding-dino', params.variant)
+      : 'no-model-host';
   },
 
   async execute({ inputs: { image }, params, ctx }) {
@@ -83,8 +102,11 @@ export const GroundingDinoNode = defineNode({
     ctx.throwIfAborted();
     const fingerprint = await modelFingerprint(model);
     ctx.progress(0, 2, undefined, 'load');
-    const pipeline = await groundingDinoPipelines.get(host.inference, `${params.model}@${params.variant ?? ''}`, fingerprint, () =>
-      GroundingDinoPipeline.load(host.inference, model.files, { signal: ctx.signal }),
+    const pipeline = await groundingDinoPipelines.get(
+      host.inference,
+      `${params.model}@${params.variant ?? ''}`,
+      fingerprint,
+      () => GroundingDinoPipeline.load(host.inference, model.files, { signal: ctx.signal }),
     );
     ctx.progress(1, 2, undefined, 'detect');
     const result = await pipeline.detect(image, params.prompt, {
@@ -98,7 +120,9 @@ export const GroundingDinoNode = defineNode({
     ctx.progress(2, 2, undefined, 'detect');
 
     if (result.tokens.dropped.length > 0) {
-      ctx.warn(`the prompt is longer than the model reads; left out: ${result.tokens.dropped.map((p) => `"${p}"`).join(', ')}`);
+      ctx.warn(
+        `the prompt is longer than the model reads; left out: ${result.tokens.dropped.map((p) => `"${p}"`).join(', ')}`,
+      );
     }
     if (result.detections.length === 0) {
       ctx.warn(

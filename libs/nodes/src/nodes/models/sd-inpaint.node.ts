@@ -39,7 +39,7 @@ export const SdInpaintNode = defineNode({
   category: 'generate',
   description:
     'Repaints the masked part of the image from a text prompt with Stable Diffusion inpainting. The mask is grown, ' +
-    'a context box around it is inpainted at the model\'s resolution and pasted back through the feathered mask: ' +
+    "a context box around it is inpainted at the model's resolution and pasted back through the feathered mask: " +
     'every pixel outside the grown and blurred mask keeps its exact input value. Outputs the image and the seed used.',
   inputs: {
     image: port('IMAGE'),
@@ -51,10 +51,34 @@ export const SdInpaintNode = defineNode({
   },
   params: z.object({
     prompt: z.string().default('').describe('What to paint into the masked area').meta({ multiline: true }),
-    negativePrompt: z.string().default('').describe('What to steer away from (classifier-free guidance)').meta({ multiline: true }),
-    steps: z.number().int().min(1).max(150).default(25).describe('Denoising steps').meta({ widget: 'slider', step: 1 }),
-    guidance: z.number().min(0).max(30).default(7.5).describe('Classifier-free guidance scale; ≤ 1 turns guidance off').meta({ widget: 'slider', step: 0.5 }),
-    seed: z.number().int().min(-1).max(MAX_SEED).default(-1).describe('Noise seed; −1 = a new random seed each run').meta({ widget: 'seed' }),
+    negativePrompt: z
+      .string()
+      .default('')
+      .describe('What to steer away from (classifier-free guidance)')
+      .meta({ multiline: true }),
+    steps: z
+      .number()
+      .int()
+      .min(1)
+      .max(150)
+      .default(25)
+      .describe('Denoising steps')
+      .meta({ widget: 'slider', step: 1 }),
+    guidance: z
+      .number()
+      .min(0)
+      .max(30)
+      .default(7.5)
+      .describe('Classifier-free guidance scale; ≤ 1 turns guidance off')
+      .meta({ widget: 'slider', step: 0.5 }),
+    seed: z
+      .number()
+      .int()
+      .min(-1)
+      .max(MAX_SEED)
+      .default(-1)
+      .describe('Noise seed; −1 = a new random seed each run')
+      .meta({ widget: 'seed' }),
     scheduler: z
       .enum(['default', ...SCHEDULER_NAMES])
       .default('default')
@@ -66,12 +90,28 @@ export const SdInpaintNode = defineNode({
       .default(1)
       .describe('1 = paint the masked area from scratch; lower keeps more of what is there')
       .meta({ widget: 'slider', step: 0.05 }),
-    growMask: z.number().int().min(0).max(256).default(8).describe('Grow the mask by this many pixels before inpainting').meta({ widget: 'slider', step: 1 }),
-    maskBlur: z.number().int().min(0).max(256).default(8).describe('Feather the paste-back edge over this many pixels').meta({ widget: 'slider', step: 1 }),
+    growMask: z
+      .number()
+      .int()
+      .min(0)
+      .max(256)
+      .default(8)
+      .describe('Grow the mask by this many pixels before inpainting')
+      .meta({ widget: 'slider', step: 1 }),
+    maskBlur: z
+      .number()
+      .int()
+      .min(0)
+      .max(256)
+      .default(8)
+      .describe('Feather the paste-back edge over this many pixels')
+      .meta({ widget: 'slider', step: 1 }),
     regionMode: z
       .enum(['masked', 'whole'])
       .default('masked')
-      .describe("masked: inpaint a box around the mask at the model's resolution; whole: the whole picture, scaled to it"),
+      .describe(
+        "masked: inpaint a box around the mask at the model's resolution; whole: the whole picture, scaled to it",
+      ),
     contextPadding: z
       .number()
       .int()
@@ -87,10 +127,22 @@ export const SdInpaintNode = defineNode({
       .max(2048)
       .multipleOf(64)
       .default(DEFAULT_SD_RESOLUTION)
-      .describe('Side of the square the model works best at (512 for SD 1.5/2 inpainting); the inpainted area has about this many pixels squared')
+      .describe(
+        'Side of the square the model works best at (512 for SD 1.5/2 inpainting); the inpainted area has about this many pixels squared',
+      )
       .meta({ widget: 'slider', step: 64 }),
-    model: z.string().min(1).default(SD_INPAINT_DEFAULT_MODEL).describe('Model id: an SD inpainting ONNX export').meta({ widget: 'model', kind: 'sd-inpaint' }),
-    variant: z.string().min(1).optional().describe('Files variant (e.g. fp16); empty = the model default').meta({ widget: 'model-variant' }),
+    model: z
+      .string()
+      .min(1)
+      .default(SD_INPAINT_DEFAULT_MODEL)
+      .describe('Model id: an SD inpainting ONNX export')
+      .meta({ widget: 'model', kind: 'sd-inpaint' }),
+    variant: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Files variant (e.g. fp16); empty = the model default')
+      .meta({ widget: 'model-variant' }),
   }),
   models: [SD_INPAINT_DEFAULT_MODEL],
   // A random seed makes a new image every run: never served from cache.
@@ -128,8 +180,11 @@ export const SdInpaintNode = defineNode({
     ctx.throwIfAborted();
     const fingerprint = await modelFingerprint(model);
     ctx.progress(0, 1, undefined, 'loading');
-    const pipeline = await sdInpaintPipelines.get(host.inference, `${params.model}@${params.variant ?? ''}`, fingerprint, () =>
-      SdInpaintPipeline.load(host.inference, model.files, { fingerprint, signal: ctx.signal }),
+    const pipeline = await sdInpaintPipelines.get(
+      host.inference,
+      `${params.model}@${params.variant ?? ''}`,
+      fingerprint,
+      () => SdInpaintPipeline.load(host.inference, model.files, { fingerprint, signal: ctx.signal }),
     );
     ctx.throwIfAborted();
     if (params.scheduler === 'default' && pipeline.schedulerNote) ctx.warn(pipeline.schedulerNote);
@@ -156,7 +211,8 @@ export const SdInpaintNode = defineNode({
       scheduler: params.scheduler === 'default' ? undefined : params.scheduler,
       strength: params.strength,
       signal: ctx.signal,
-      onStep: (done, total, preview) => ctx.progress(done, total, preview && previewImage(preview), 'denoising'),
+      onStep: (done, total, preview) =>
+        ctx.progress(done, total, preview && previewImage(preview), 'denoising'),
     });
     for (const w of result.warnings) ctx.warn(w);
     const t = result.timings;
