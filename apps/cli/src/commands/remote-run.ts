@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { MultiBar, Presets } from 'cli-progress';
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import type {
@@ -14,6 +13,7 @@ import type {
   WorkflowInput,
 } from '@maskflow/workflow';
 import { formatIssue, SERVER_EVENT, UserError, workflowIdSchema } from '@maskflow/workflow';
+import { progressReporter } from './progress.reporter';
 import { applyOverrides, parseValue, readWorkflowFile } from './run.command';
 
 export interface RemoteRunOptions {
@@ -151,73 +151,6 @@ function describeError(e: ErrorInfo): string {
   return `${where}${e.message}`;
 }
 
-/** One bar per node on a terminal, one line per event otherwise, nothing with --json. */
-function progress(quiet: boolean) {
-  const tty = process.stderr.isTTY === true && !quiet;
-  const multibar = tty
-    ? new MultiBar(
-        {
-          format: ' {bar} {percentage}% | {node} {status}',
-          hideCursor: true,
-          clearOnComplete: false,
-          stream: process.stderr,
-        },
-        Presets.shades_classic,
-      )
-    : undefined;
-  const bars = new Map<string, ReturnType<MultiBar['create']>>();
-  const bar = (id: string) => {
-    let b = bars.get(id);
-    if (!b && multibar)
-      bars.set(id, (b = multibar.create(100, 0, { node: id.padEnd(12), status: 'queued' })));
-    return b;
-  };
-  const line = (text: string) => {
-    if (!quiet && !multibar) process.stderr.write(`${text}\n`);
-  };
-  return {
-    onEvent(e: RunEvent) {
-      const id = e.nodeId ?? '';
-      const d = e.data;
-      switch (e.type) {
-        case 'run.queued':
-          line(`queued (position ${typeof d.position === 'number' ? d.position : '?'})`);
-          break;
-        case 'run.started':
-          for (const n of (d.nodes as string[] | undefined) ?? []) bar(n);
-          line('started');
-          break;
-        case 'node.started':
-          bar(id)?.update(0, { status: 'running' });
-          line(`… ${id} started`);
-          break;
-        case 'node.progress':
-          bar(id)?.update(Math.round((100 * Number(d.value)) / Math.max(1, Number(d.max))), {
-            status: typeof d.phase === 'string' ? d.phase : 'running',
-          });
-          break;
-        case 'node.cached':
-          bar(id)?.update(100, { status: 'cached' });
-          line(`= ${id} cached`);
-          break;
-        case 'node.finished':
-          bar(id)?.update(100, { status: `done ${Math.round(Number(d.ms))} ms` });
-          line(`✓ ${id} done in ${Math.round(Number(d.ms))} ms`);
-          break;
-        case 'node.failed':
-          bar(id)?.update({ status: 'failed' });
-          line(`✗ ${id} failed`);
-          break;
-        default:
-          break;
-      }
-    },
-    stop() {
-      multibar?.stop();
-    },
-  };
-}
-
 /**
  * `maskflow run --server <url> <workflow file | saved id>`: uploads `@file`
  * inputs, submits over socket.io (acknowledged with the run id), shows live
@@ -248,7 +181,7 @@ export async function runRemote(
   }
 
   const socket = await connect(base, token);
-  const reporter = progress(opts.json);
+  const reporter = progressReporter(opts.json);
   let lastSeq = 0;
   let runId: string | undefined;
   let onSigint: (() => void) | undefined;

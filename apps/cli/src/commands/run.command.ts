@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
-import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import { progressReporter } from './progress.reporter';
 import {
   DirectoryArtifactStore,
   describeOutputs,
@@ -13,7 +13,7 @@ import {
 import type { RunResult } from '@maskflow/engine';
 import { closeCpuPool, createNodeRegistry } from '@maskflow/nodes';
 import type { ArtifactRef } from '@maskflow/nodes';
-import type { RunEvent, WorkflowInput } from '@maskflow/workflow';
+import type { WorkflowInput } from '@maskflow/workflow';
 import { formatIssue, UserError } from '@maskflow/workflow';
 import { runRemote } from './remote-run';
 
@@ -148,70 +148,6 @@ export function summarize(result: RunResult) {
       ]),
     ),
     ...(result.error ? { error: result.error } : {}),
-  };
-}
-
-/** Progress on stderr: one bar per node on a terminal, one line per event otherwise. */
-function progressReporter(quiet: boolean) {
-  const tty = process.stderr.isTTY && !quiet;
-  const multibar = tty
-    ? new MultiBar(
-        {
-          format: ' {bar} {percentage}% | {node} {status}',
-          hideCursor: true,
-          clearOnComplete: false,
-          stream: process.stderr,
-        },
-        Presets.shades_classic,
-      )
-    : undefined;
-  const bars = new Map<string, ReturnType<MultiBar['create']>>();
-  const bar = (id: string) => {
-    let b = bars.get(id);
-    if (!b && multibar) {
-      b = multibar.create(100, 0, { node: id.padEnd(12), status: 'queued' });
-      bars.set(id, b);
-    }
-    return b;
-  };
-  return {
-    onEvent(e: RunEvent) {
-      if (quiet) return;
-      const id = e.nodeId ?? '';
-      const d = e.data;
-      switch (e.type) {
-        case 'run.started':
-          for (const n of d.nodes as string[]) bar(n);
-          break;
-        case 'node.started':
-          if (multibar) bar(id)?.update(0, { status: 'running' });
-          else process.stderr.write(`… ${id} started\n`);
-          break;
-        case 'node.progress':
-          bar(id)?.update(Math.round((100 * Number(d.value)) / Math.max(1, Number(d.max))), {
-            status: typeof d.phase === 'string' ? d.phase : 'running',
-          });
-          break;
-        case 'node.cached':
-          if (multibar) bar(id)?.update(100, { status: 'cached' });
-          else process.stderr.write(`= ${id} cached\n`);
-          break;
-        case 'node.finished':
-          if (multibar) bar(id)?.update(100, { status: `done ${Math.round(Number(d.ms))} ms` });
-          else process.stderr.write(`✓ ${id} done in ${Math.round(Number(d.ms))} ms\n`);
-          for (const w of (d.warnings as string[] | undefined) ?? []) process.stderr.write(`! ${id}: ${w}\n`);
-          break;
-        case 'node.failed':
-          if (multibar) bar(id)?.update({ status: 'failed' });
-          else process.stderr.write(`✗ ${id} failed\n`);
-          break;
-        default:
-          break;
-      }
-    },
-    stop() {
-      multibar?.stop();
-    },
   };
 }
 
