@@ -221,7 +221,7 @@ export async function run(): Promise<BenchRow[]> {
     });
     for (const [name, graph] of [
       [
-        'during a MaskFill run (opencv.js wasm on the main thread)',
+        'during a MaskFill run (OpenCV inpaint in the CPU worker pool)',
         classicalGraph(big, { x1: 300, y1: 250, x2: 1000, y2: 850 }),
       ],
       ['during a sharp-heavy run (resize 1600→6000 px + PNG encode)', sharpHeavyGraph(big, 6000)],
