@@ -178,8 +178,12 @@ describe('image resampling (PIL bilinear)', () => {
       const w = 900;
       const h = 600;
       const data = new Uint8Array(w * h * 3);
-      for (let i = 0; i < w * h; i++)
-        data.set([(i % w) % 256, Math.floor(i / w) % 256, ((i % w) * 3 + Math.floor(i / w)) % 256], i * 3);
+      // Gradients and a slow wave, without the wrap-around edges `% 256` would make.
+      for (let i = 0; i < w * h; i++) {
+        const x = i % w;
+        const y = Math.floor(i / w);
+        data.set([(x * 255) / w, (y * 255) / h, 128 + 100 * Math.sin(x / 40) * Math.cos(y / 30)], i * 3);
+      }
       image = { width: w, height: h, channels: 3, data };
     }
     for (const size of [samResizedSize(image), { width: 1024, height: 1024 }]) {
