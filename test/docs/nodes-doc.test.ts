@@ -11,7 +11,15 @@ describe('docs/nodes.md', () => {
 
   it('lists every built-in node type', () => {
     const doc = nodesMarkdown(createNodeRegistry().toJSON());
-    for (const t of ['LoadImage', 'SaveImage', 'MaskDilate', 'MaskFill', 'GroundingDINO', 'SAM', 'SDInpaint']) {
+    for (const t of [
+      'LoadImage',
+      'SaveImage',
+      'MaskDilate',
+      'MaskFill',
+      'GroundingDINO',
+      'SAM',
+      'SDInpaint',
+    ]) {
       expect(doc).toContain(`### ${t} (v`);
     }
   });
