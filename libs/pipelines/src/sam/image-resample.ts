@@ -11,6 +11,7 @@
  */
 
 import sharp from 'sharp';
+import { triangleTaps } from '../common/triangle-taps';
 
 export interface PlaneSize {
   width: number;
@@ -27,43 +28,6 @@ export interface RgbImage {
 
 /** Resizes an image to interleaved RGB floats 0–255 (whole levels, like the uint8 image the references feed). */
 export type RgbResampler = (image: RgbImage, size: PlaneSize) => Promise<Float32Array>;
-
-interface FilterTaps {
-  /** First source index of each output sample. */
-  start: Int32Array;
-  /** Number of taps of each output sample. */
-  count: Int32Array;
-  /** `maxTaps` weights per output sample (normalized to sum 1). */
-  weights: Float32Array;
-  maxTaps: number;
-}
-
-/** PIL's precompute_coeffs for the bilinear (triangle) filter, in floating point. */
-function triangleTaps(inSize: number, outSize: number): FilterTaps {
-  const scale = inSize / outSize;
-  const filterScale = Math.max(scale, 1);
-  const support = filterScale;
-  const maxTaps = Math.ceil(support) * 2 + 1;
-  const start = new Int32Array(outSize);
-  const count = new Int32Array(outSize);
-  const weights = new Float32Array(outSize * maxTaps);
-  for (let o = 0; o < outSize; o++) {
-    const centre = (o + 0.5) * scale;
-    const lo = Math.max(Math.trunc(centre - support + 0.5), 0);
-    const hi = Math.min(Math.trunc(centre + support + 0.5), inSize);
-    let total = 0;
-    const n = Math.min(hi - lo, maxTaps);
-    for (let k = 0; k < n; k++) {
-      const w = Math.max(0, 1 - Math.abs((k + lo - centre + 0.5) / filterScale));
-      weights[o * maxTaps + k] = w;
-      total += w;
-    }
-    if (total > 0) for (let k = 0; k < n; k++) weights[o * maxTaps + k] /= total;
-    start[o] = lo;
-    count[o] = n;
-  }
-  return { start, count, weights, maxTaps };
-}
 
 /**
  * Resizes an interleaved 8-bit image (RGB or RGBA; alpha is dropped) to
@@ -92,7 +56,7 @@ export function resizeImageBilinear(
   // Vertical pass first (dh × sw × 3): its inner loop runs over contiguous memory, which is the
   // cheap direction, and it leaves fewer rows for the strided horizontal pass. Taps are read into
   // locals: property lookups in these loops cost more than the arithmetic.
-  const ty = triangleTaps(sh, dh);
+  const ty = triangleTaps(sh, dh, Float32Array);
   const yStart = ty.start;
   const yCount = ty.count;
   const yWeights = ty.weights;
@@ -119,7 +83,7 @@ export function resizeImageBilinear(
       }
     }
   }
-  const tx = triangleTaps(sw, dw);
+  const tx = triangleTaps(sw, dw, Float32Array);
   const xStart = tx.start;
   const xCount = tx.count;
   const xWeights = tx.weights;
