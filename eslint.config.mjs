@@ -11,6 +11,8 @@ export default tseslint.config(
       'data/**',
       'models/**',
       'apps/ui/**',
+      // AssemblyScript (its own types and compiler): libs/nodes/wasm/asconfig.json
+      'libs/nodes/wasm/**',
       '**/*.js',
       '**/*.mjs',
     ],

@@ -8,9 +8,15 @@ import {
   isqrt,
 } from './morphology';
 import type { MorphologyMethod } from './morphology';
+import { discMorphologyWasm, ROW_BITS_MAX_RADIUS } from './morphology-wasm';
 
 const MAX_RADIUS = 64;
 const METHODS: MorphologyMethod[] = ['row-bits', 'distance', 'auto'];
+
+/** The radii of `list` a method takes (row-bits stops at ROW_BITS_MAX_RADIUS). */
+function radiiFor(method: MorphologyMethod, list: number[]): number[] {
+  return method === 'row-bits' ? list.filter((r) => Math.abs(r) <= ROW_BITS_MAX_RADIUS) : list;
+}
 
 interface TestMask {
   name: string;
@@ -149,15 +155,18 @@ const MASKS: TestMask[] = [
   sparseDots(1, 40, 0.1, 7),
   sparseDots(33, 1, 0.1, 8),
   sparseDots(7, 5, 0.3, 9),
+  // Three 64-bit words and a partial one per row: shifts cross word boundaries.
+  blobs(230, 24, 10),
 ];
 
 describe('disc morphology, exact against brute force', () => {
   for (const m of MASKS) {
     const ref = reference(m);
-    // Both algorithms at every radius; `auto` only picks one of them (tested below).
+    // Both algorithms at every radius they take; `auto` only picks one of them (tested below).
     for (const method of ['row-bits', 'distance'] as const) {
-      it(`${m.name}, ${method}: every radius −${MAX_RADIUS}..${MAX_RADIUS}`, () => {
-        for (let r = -MAX_RADIUS; r <= MAX_RADIUS; r++) {
+      const max = method === 'row-bits' ? ROW_BITS_MAX_RADIUS : MAX_RADIUS;
+      it(`${m.name}, ${method}: every radius −${max}..${max}`, () => {
+        for (let r = -max; r <= max; r++) {
           const got = growShrinkMask(m.data, m.width, m.height, r, { method });
           const diff = firstDifference(got, expected(ref, r), m.width);
           if (diff) throw new Error(`radius ${r}: ${diff}`);
@@ -207,7 +216,7 @@ describe('disc morphology, exact against brute force', () => {
 describe('disc morphology, edge cases', () => {
   it.each(METHODS)('an empty mask stays empty (%s)', (method) => {
     const data = new Uint8Array(50 * 30);
-    for (const r of [1, 4, 20, 100]) {
+    for (const r of radiiFor(method, [1, 4, 20, 63, 100])) {
       expect(dilateDisc(data, 50, 30, r, { method }).every((v) => v === 0)).toBe(true);
       expect(erodeDisc(data, 50, 30, r, { method }).every((v) => v === 0)).toBe(true);
     }
@@ -215,14 +224,14 @@ describe('disc morphology, edge cases', () => {
 
   it.each(METHODS)('a full mask stays full, also when shrunk: the outside counts as set (%s)', (method) => {
     const data = new Uint8Array(50 * 30).fill(255);
-    for (const r of [1, 4, 20, 100]) {
+    for (const r of radiiFor(method, [1, 4, 20, 63, 100])) {
       expect(dilateDisc(data, 50, 30, r, { method }).every((v) => v === 255)).toBe(true);
       expect(erodeDisc(data, 50, 30, r, { method }).every((v) => v === 255)).toBe(true);
     }
   });
 
   it.each(METHODS)('1×1 masks (%s)', (method) => {
-    for (const r of [0, 1, 7, 512]) {
+    for (const r of radiiFor(method, [0, 1, 7, 63, 512])) {
       expect([...growShrinkMask(Uint8Array.of(200), 1, 1, r, { method })]).toEqual([255]);
       expect([...growShrinkMask(Uint8Array.of(200), 1, 1, -r, { method })]).toEqual([255]);
       expect([...growShrinkMask(Uint8Array.of(100), 1, 1, r, { method })]).toEqual([0]);
@@ -280,11 +289,11 @@ describe('disc morphology, edge cases', () => {
 
   it('auto switches to the distance path at DISTANCE_PATH_MIN_RADIUS with the same result', () => {
     const m = blobs(90, 70, 13);
+    expect(DISTANCE_PATH_MIN_RADIUS).toBe(ROW_BITS_MAX_RADIUS + 1);
     for (const r of [DISTANCE_PATH_MIN_RADIUS - 1, DISTANCE_PATH_MIN_RADIUS]) {
       const auto = dilateDisc(m.data, m.width, m.height, r);
-      expect(
-        firstDifference(auto, dilateDisc(m.data, m.width, m.height, r, { method: 'row-bits' }), 90),
-      ).toBeUndefined();
+      const other = r < DISTANCE_PATH_MIN_RADIUS ? 'distance' : 'row-bits';
+      if (other === 'row-bits') continue;
       expect(
         firstDifference(auto, dilateDisc(m.data, m.width, m.height, r, { method: 'distance' }), 90),
       ).toBeUndefined();
@@ -296,7 +305,8 @@ describe('disc morphology, edge cases', () => {
     const ref = reference(m);
     for (const method of METHODS) {
       // 126 is the last radius whose capped distances fit the byte-lane path.
-      for (const r of [-512, -127, -100, 100, 126, 127, 512]) {
+      const radii = method === 'row-bits' ? [-63, -40, 40, 63] : [-512, -127, -100, 100, 126, 127, 512];
+      for (const r of radii) {
         expect(
           firstDifference(growShrinkMask(m.data, 30, 20, r, { method }), expected(ref, r), 30),
         ).toBeUndefined();
@@ -304,14 +314,33 @@ describe('disc morphology, edge cases', () => {
     }
   });
 
-  it('row-bits handles horizontal steps of 32 px and more', () => {
-    // Consecutive half-widths of the disc differ by ≥ 32 only from r ≈ 3000 on:
-    // r = 3000 has a step of exactly 32, r = 3500 one of 35.
-    const m = sparseDots(300, 9, 0.01, 15);
-    const ref = reference(m);
-    for (const r of [3000, 3500]) {
-      const got = dilateDisc(m.data, 300, 9, r, { method: 'row-bits' });
-      expect(firstDifference(got, expected(ref, r), 300)).toBeUndefined();
+  it('row-bits refuses radii past its kernel, with the limit in the message', () => {
+    const m = sparseDots(30, 20, 0.01, 15);
+    expect(() => dilateDisc(m.data, 30, 20, ROW_BITS_MAX_RADIUS + 1, { method: 'row-bits' })).toThrow(
+      `up to ${ROW_BITS_MAX_RADIUS}, got ${ROW_BITS_MAX_RADIUS + 1}`,
+    );
+  });
+
+  it('row-bits streams tall, wide masks through its staging area in bands and equals the distance path', () => {
+    // 4100 px rows: 32 rows per 128 KB band, so output rows need input rows of the next band.
+    const m = blobs(4100, 150, 16);
+    for (const r of [-63, -9, 1, 4, 31, 63]) {
+      const bits = growShrinkMask(m.data, m.width, m.height, r, { method: 'row-bits' });
+      const dist = growShrinkMask(m.data, m.width, m.height, r, { method: 'distance' });
+      const diff = firstDifference(bits, dist, m.width);
+      if (diff) throw new Error(`radius ${r}: ${diff}`);
+    }
+  });
+
+  it('row-bits gives a mask too big for the kept wasm memory an instance of its own, with the same result', () => {
+    const m = blobs(300, 200, 17);
+    for (const r of [5, -5]) {
+      const kept = growShrinkMask(m.data, m.width, m.height, r, { method: 'row-bits' });
+      const own = new Uint8Array(m.width * m.height);
+      discMorphologyWasm(m.data, m.width, m.height, discHalfWidths(Math.abs(r)), r < 0, own, {
+        keepMemoryBytes: 1024,
+      });
+      expect(firstDifference(own, kept, m.width)).toBeUndefined();
     }
   });
 

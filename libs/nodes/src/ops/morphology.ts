@@ -13,12 +13,12 @@
  * set pixels outside the image.
  *
  * Two exact algorithms, picked by radius:
- * - `row-bits` (r < 32): rows packed 32 pixels per int32; each row is dilated
- *   horizontally by every distinct half-width of the disc (word shifts), and an
+ * - `row-bits` (r < 64), in WebAssembly SIMD (morphology-wasm.ts): rows packed
+ *   64 pixels per u64 (i8x16.bitmask gathers the thresholded bits); each row is
+ *   dilated horizontally by every distinct half-width of the disc, and an
  *   output row is the OR of the 2r+1 neighbouring rows, each taken at the
- *   half-width its dy allows. O(N·r/32) word operations plus packing; all-0 and
- *   all-255 runs are packed without bit gathering.
- * - `distance` (r ≥ 32): the vertical distance g to the nearest set pixel in
+ *   half-width its dy allows, unpacked 16 bytes per vector.
+ * - `distance` (r ≥ 64): the vertical distance g to the nearest set pixel in
  *   the same column (capped at r+1), then per row every column q with g ≤ r
  *   covers the interval |x−q| ≤ ⌊√(r²−g²)⌋, and the union of those intervals is
  *   painted as merged runs. This is the thresholded form of the exact Euclidean
@@ -26,16 +26,18 @@
  *   and updated four columns per int32.
  */
 
+import { discMorphologyWasm, ROW_BITS_MAX_RADIUS } from './morphology-wasm';
+
 /** Pixels at or above this value are set. */
 export const MASK_THRESHOLD = 128;
 
 /**
- * From this radius on, `auto` uses the distance path. Measured on a 4096²
- * mask (blobs plus noise, bench/mask-morphology.bench.ts): row-bits costs
- * grow with r and meet the flat distance path at about r = 32, which is also
- * where row-bits would need shifts wider than a word.
+ * From this radius on, `auto` uses the distance path: the row-bits kernel
+ * stops at r = 63 (shifts within a 64-bit word). Measured on a 4096² mask
+ * (blobs plus noise, bench/mask-morphology.bench.ts), row-bits at r = 63
+ * (~45 ms) is still faster than the flat distance path (~105 ms).
  */
-export const DISTANCE_PATH_MIN_RADIUS = 32;
+export const DISTANCE_PATH_MIN_RADIUS = ROW_BITS_MAX_RADIUS + 1;
 
 export type MorphologyMethod = 'auto' | 'row-bits' | 'distance';
 
@@ -136,416 +138,18 @@ function discMorphology(
   if (radius === 0 || data.length === 0) return binarizeMask(data);
 
   const method = options.method ?? 'auto';
-  const useBits = method === 'row-bits' || (method === 'auto' && radius < DISTANCE_PATH_MIN_RADIUS);
-  return useBits
-    ? morphologyRowBits(data, width, height, radius, invert)
-    : morphologyDistance(data, width, height, radius, invert);
+  if (method === 'row-bits' && radius > ROW_BITS_MAX_RADIUS)
+    throw new RangeError(`the row-bits path takes radii up to ${ROW_BITS_MAX_RADIUS}, got ${radius}`);
+  if (method === 'row-bits' || (method === 'auto' && radius < DISTANCE_PATH_MIN_RADIUS)) {
+    // Every byte of `out` is written.
+    const out = uninitializedBytes(width * height);
+    discMorphologyWasm(data, width, height, discHalfWidths(radius), invert, out);
+    return out;
+  }
+  return morphologyDistance(data, width, height, radius, invert);
 }
-
-// ---------------------------------------------------------------------------
-// Row-bits path
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** For each byte b of packed bits, pixels 0..3 (LO) and 4..7 (HI) as four 0/255 bytes. */
-const UNPACK_LO = new Int32Array(256);
-const UNPACK_HI = new Int32Array(256);
-for (let b = 0; b < 256; b++) {
-  let lo = 0;
-  let hi = 0;
-  for (let j = 0; j < 4; j++) {
-    if (b & (1 << j)) lo |= 0xff << (8 * j);
-    if (b & (1 << (j + 4))) hi |= 0xff << (8 * j);
-  }
-  UNPACK_LO[b] = lo;
-  UNPACK_HI[b] = hi;
-}
-
-/**
- * Packs 8 pixels (two little-endian int32 of 4 bytes each) into 8 bits, pixel j
- * at bit j, set iff byte ≥ 128. The high bit of every byte is moved to bit 0 or
- * 4 of its lane, and one multiply gathers the four lanes into the top byte (the
- * partial products land on distinct bits, so no carry disturbs it).
- */
-function pack8(w0: number, w1: number): number {
-  const x = ((w0 >>> 7) & 0x01010101) | ((w1 >>> 3) & 0x10101010);
-  return Math.imul(x, 0x01020408) >>> 24;
-}
-
-function morphologyRowBits(
-  src: Uint8Array,
-  width: number,
-  height: number,
-  r: number,
-  invert: boolean,
-): Uint8Array {
-  const wpr = (width + 31) >>> 5;
-  // Each row block: `lead` zero words, the row, `lead` zero words, one guard word.
-  // Below r = 32 the margins are just the zero neighbours of the edge words.
-  // From 32 on, class rows are grown from each other by shifts, and the margins
-  // hold the parts of a grown row that fall outside the image: a later shift by
-  // more than 1 px can bring them back inside (a pixel at x = 0 grown by 1
-  // reaches x = −1, which shifted by +3 covers x = 2), so they must not be
-  // dropped. The guard lets the shift loop read one word past the end.
-  const lead = (r + 31) >>> 5;
-  const span = wpr + 2 * lead;
-  const stride = span + 1;
-  const fullGroups = width >>> 5;
-  const tailMask = width & 31 ? (1 << (width & 31)) - 1 : -1;
-  const inv = invert ? -1 : 0;
-
-  const hw = discHalfWidths(r);
-  const widths = Int32Array.from(new Set(hw)).sort();
-  const nClasses = widths.length;
-  const classOfDy = new Int32Array(r + 1);
-  for (let d = 0; d <= r; d++) classOfDy[d] = widths.indexOf(hw[d]);
-
-  // Ring of the last 2r+1 input rows, each dilated horizontally by every class width.
-  const ringRows = Math.min(2 * r + 1, height);
-  const rowBlock = nClasses * stride;
-  const ring = new Int32Array(ringRows * rowBlock);
-  const acc = new Int32Array(stride);
-  const shiftScratch = new Int32Array(stride);
-  const sources = new Int32Array(2 * r + 1);
-
-  // Every byte of `out` is written below.
-  const out = uninitializedBytes(width * height);
-  const srcWords =
-    LITTLE_ENDIAN && src.byteOffset % 4 === 0 && width % 4 === 0
-      ? new Int32Array(src.buffer, src.byteOffset, src.length >>> 2)
-      : undefined;
-  const outWords =
-    LITTLE_ENDIAN && width % 4 === 0
-      ? new Int32Array(out.buffer, out.byteOffset, out.length >>> 2)
-      : undefined;
-  // Unaligned rows go through padded, aligned copies; input bytes past the width stay 0 = not set.
-  const inRowBytes = new Uint8Array(wpr * 32);
-  const inRowWords = new Int32Array(inRowBytes.buffer);
-  const outRowBytes = new Uint8Array(wpr * 32);
-  const outRowWords = new Int32Array(outRowBytes.buffer);
-
-  const prepareRow = (y: number): void => {
-    const base = (y % ringRows) * rowBlock;
-    const row0 = base + lead;
-    const rowStart = y * width;
-    // Class 0 has width 0: the packed row itself.
-    if (srcWords) {
-      packGroups(srcWords, rowStart >>> 2, fullGroups, ring, row0);
-      if (fullGroups < wpr) ring[row0 + fullGroups] = packScalar(src, rowStart + fullGroups * 32, width & 31);
-    } else if (LITTLE_ENDIAN) {
-      inRowBytes.set(src.subarray(rowStart, rowStart + width));
-      packGroups(inRowWords, 0, wpr, ring, row0);
-    } else {
-      for (let k = 0; k < wpr; k++)
-        ring[row0 + k] = packScalar(src, rowStart + k * 32, Math.min(32, width - k * 32));
-    }
-    if (invert) for (let k = 0; k < wpr; k++) ring[row0 + k] = ~ring[row0 + k];
-    // Pixels past the width are outside the image: never set, also after inverting.
-    ring[row0 + wpr - 1] &= tailMask;
-
-    if (r < 32) {
-      classRowsDirect(ring, row0, wpr, widths, stride);
-      return;
-    }
-    let have = 0;
-    let from = base;
-    for (let c = 1; c < nClasses; c++) {
-      const to = base + c * stride;
-      const target = widths[c];
-      let stepFrom = from;
-      // Growing a run of half-width a by ±s keeps it one interval while s ≤ 2a+1.
-      while (have < target) {
-        const s = Math.min(target - have, 2 * have + 1);
-        if (s < 32) dilateRowStepNear(ring, stepFrom, to, span, s);
-        else dilateRowStepFar(ring, stepFrom, to, span, s, shiftScratch);
-        stepFrom = to;
-        have += s;
-      }
-      from = to;
-    }
-  };
-
-  for (let y = 0; y < Math.min(r, height); y++) prepareRow(y);
-  for (let y = 0; y < height; y++) {
-    if (y + r < height) prepareRow(y + r);
-    const dyMin = Math.max(-r, -y);
-    const dyMax = Math.min(r, height - 1 - y);
-    let n = 0;
-    for (let dy = dyMin; dy <= dyMax; dy++) {
-      sources[n++] = ((y + dy) % ringRows) * rowBlock + classOfDy[dy < 0 ? -dy : dy] * stride + lead;
-    }
-    const rowStart = y * width;
-    if (outWords && n <= 9 && fullGroups === wpr) {
-      orUnpack9(ring, sources, n, wpr, inv, outWords, rowStart >>> 2, UNPACK_LO, UNPACK_HI);
-      continue;
-    }
-    orRows9(ring, sources, n, acc, wpr, inv);
-    if (outWords) {
-      unpackGroups(acc, outWords, rowStart >>> 2, fullGroups);
-      if (fullGroups < wpr) unpackScalar(acc[fullGroups], out, rowStart + fullGroups * 32, width & 31);
-    } else if (LITTLE_ENDIAN) {
-      unpackGroups(acc, outRowWords, 0, wpr);
-      out.set(outRowBytes.subarray(0, width), rowStart);
-    } else {
-      for (let k = 0; k < wpr; k++)
-        unpackScalar(acc[k], out, rowStart + k * 32, Math.min(32, width - k * 32));
-    }
-  }
-  return out;
-}
-
-/**
- * Every class row at once for radii below 32: each word of a class row is the
- * word and its two neighbours shifted by up to the class width, accumulated in
- * a register while the width grows. Exact without margins, as nothing passes
- * through a clipped intermediate row.
- */
-function classRowsDirect(
-  ring: Int32Array,
-  row0: number,
-  wpr: number,
-  widths: Int32Array,
-  stride: number,
-): void {
-  const nClasses = widths.length;
-  const maxWidth = widths[nClasses - 1];
-  for (let k = 0; k < wpr; k++) {
-    const x = ring[row0 + k];
-    const before = ring[row0 + k - 1];
-    const after = ring[row0 + k + 1];
-    if ((x | before | after) === 0 || x === -1) {
-      for (let c = 1, o = row0 + stride + k; c < nClasses; c++, o += stride) ring[o] = x;
-      continue;
-    }
-    let t = x;
-    for (let s = 1, c = 1; s <= maxWidth; s++) {
-      t |= (x << s) | (before >>> (32 - s)) | (x >>> s) | (after << (32 - s));
-      if (s === widths[c]) {
-        ring[row0 + c * stride + k] = t;
-        c++;
-      }
-    }
-  }
-}
-
-/**
- * acc = (OR of the n rows starting at ring[sources[j]]) XOR inv, nine rows per
- * sweep with the offsets in locals (radius 4 needs exactly one sweep). Missing
- * sources repeat the first, which changes nothing in an OR.
- */
-function orRows9(
-  ring: Int32Array,
-  sources: Int32Array,
-  n: number,
-  acc: Int32Array,
-  wpr: number,
-  inv: number,
-): void {
-  for (let j = 0; j < n; j += 9) {
-    const s0 = sources[j];
-    const s1 = j + 1 < n ? sources[j + 1] : s0;
-    const s2 = j + 2 < n ? sources[j + 2] : s0;
-    const s3 = j + 3 < n ? sources[j + 3] : s0;
-    const s4 = j + 4 < n ? sources[j + 4] : s0;
-    const s5 = j + 5 < n ? sources[j + 5] : s0;
-    const s6 = j + 6 < n ? sources[j + 6] : s0;
-    const s7 = j + 7 < n ? sources[j + 7] : s0;
-    const s8 = j + 8 < n ? sources[j + 8] : s0;
-    const first = j === 0;
-    const last = j + 9 >= n;
-    for (let k = 0; k < wpr; k++) {
-      let v =
-        ring[s0 + k] |
-        ring[s1 + k] |
-        ring[s2 + k] |
-        ring[s3 + k] |
-        ring[s4 + k] |
-        ring[s5 + k] |
-        ring[s6 + k] |
-        ring[s7 + k] |
-        ring[s8 + k];
-      if (!first) v |= acc[k];
-      acc[k] = last ? v ^ inv : v;
-    }
-  }
-}
-
-/** Packs `groups` runs of 32 bytes (8 int32 each, from word `wi`) into one int32 each at `dst`. */
-function packGroups(words: Int32Array, wi: number, groups: number, ring: Int32Array, dst: number): void {
-  for (let k = 0; k < groups; k++, wi += 8) {
-    // Masks are mostly runs of 0 or 255; those need no bit gathering.
-    const any =
-      words[wi] |
-      words[wi + 1] |
-      words[wi + 2] |
-      words[wi + 3] |
-      words[wi + 4] |
-      words[wi + 5] |
-      words[wi + 6] |
-      words[wi + 7];
-    if (any === 0) {
-      ring[dst + k] = 0;
-      continue;
-    }
-    if (
-      (words[wi] &
-        words[wi + 1] &
-        words[wi + 2] &
-        words[wi + 3] &
-        words[wi + 4] &
-        words[wi + 5] &
-        words[wi + 6] &
-        words[wi + 7]) ===
-      -1
-    ) {
-      ring[dst + k] = -1;
-      continue;
-    }
-    ring[dst + k] =
-      pack8(words[wi], words[wi + 1]) |
-      (pack8(words[wi + 2], words[wi + 3]) << 8) |
-      (pack8(words[wi + 4], words[wi + 5]) << 16) |
-      (pack8(words[wi + 6], words[wi + 7]) << 24);
-  }
-}
-
-/** Packs `count` ≤ 32 bytes from `start` into one int32 (for row tails and big-endian hosts). */
-function packScalar(src: Uint8Array, start: number, count: number): number {
-  let word = 0;
-  for (let j = 0; j < count; j++) if (src[start + j] >= MASK_THRESHOLD) word |= 1 << j;
-  return word;
-}
-
-/**
- * ring[to] = a ∪ (a shifted by ±s) for the `n` words a at ring[from], 0 < s < 32.
- * Bits shifted past either end are dropped; the row's margins are wide enough
- * that those are always 0. Safe in place: each word is read before it is written.
- */
-function dilateRowStepNear(ring: Int32Array, from: number, to: number, n: number, s: number): void {
-  const t = 32 - s;
-  let prev = 0;
-  let cur = ring[from];
-  for (let k = 0; k < n; k++) {
-    const next = ring[from + k + 1];
-    ring[to + k] = cur | (cur << s) | (prev >>> t) | (cur >>> s) | (next << t);
-    prev = cur;
-    cur = next;
-  }
-}
-
-/** The same for s ≥ 32 (only very large forced radii get there), through a scratch row. */
-function dilateRowStepFar(
-  ring: Int32Array,
-  from: number,
-  to: number,
-  n: number,
-  s: number,
-  scratch: Int32Array,
-): void {
-  const q = s >>> 5;
-  const t = s & 31;
-  const word = (k: number): number => (k >= 0 && k < n ? ring[from + k] : 0);
-  for (let k = 0; k < n; k++) {
-    const up = t === 0 ? word(k - q) : (word(k - q) << t) | (word(k - q - 1) >>> (32 - t));
-    const down = t === 0 ? word(k + q) : (word(k + q) >>> t) | (word(k + q + 1) << (32 - t));
-    scratch[k] = ring[from + k] | up | down;
-  }
-  ring.set(scratch.subarray(0, n), to);
-}
-
-/** One sweep of up to nine source rows ORed, XOR inv, written straight out as 0/255 bytes. */
-function orUnpack9(
-  ring: Int32Array,
-  sources: Int32Array,
-  n: number,
-  wpr: number,
-  inv: number,
-  words: Int32Array,
-  o: number,
-  lo: Int32Array,
-  hi: Int32Array,
-): void {
-  const s0 = sources[0];
-  const s1 = 1 < n ? sources[1] : s0;
-  const s2 = 2 < n ? sources[2] : s0;
-  const s3 = 3 < n ? sources[3] : s0;
-  const s4 = 4 < n ? sources[4] : s0;
-  const s5 = 5 < n ? sources[5] : s0;
-  const s6 = 6 < n ? sources[6] : s0;
-  const s7 = 7 < n ? sources[7] : s0;
-  const s8 = 8 < n ? sources[8] : s0;
-  for (let k = 0; k < wpr; k++, o += 8) {
-    const v =
-      (ring[s0 + k] |
-        ring[s1 + k] |
-        ring[s2 + k] |
-        ring[s3 + k] |
-        ring[s4 + k] |
-        ring[s5 + k] |
-        ring[s6 + k] |
-        ring[s7 + k] |
-        ring[s8 + k]) ^
-      inv;
-    if (v === 0 || v === -1) {
-      words[o] = v;
-      words[o + 1] = v;
-      words[o + 2] = v;
-      words[o + 3] = v;
-      words[o + 4] = v;
-      words[o + 5] = v;
-      words[o + 6] = v;
-      words[o + 7] = v;
-      continue;
-    }
-    let b = v & 0xff;
-    words[o] = lo[b];
-    words[o + 1] = hi[b];
-    b = (v >>> 8) & 0xff;
-    words[o + 2] = lo[b];
-    words[o + 3] = hi[b];
-    b = (v >>> 16) & 0xff;
-    words[o + 4] = lo[b];
-    words[o + 5] = hi[b];
-    b = v >>> 24;
-    words[o + 6] = lo[b];
-    words[o + 7] = hi[b];
-  }
-}
-
-/** Writes `groups` words of acc as 0/255 bytes (8 int32 per word). */
-function unpackGroups(acc: Int32Array, words: Int32Array, o: number, groups: number): void {
-  for (let k = 0; k < groups; k++, o += 8) {
-    const v = acc[k];
-    if (v === 0 || v === -1) {
-      words[o] = v;
-      words[o + 1] = v;
-      words[o + 2] = v;
-      words[o + 3] = v;
-      words[o + 4] = v;
-      words[o + 5] = v;
-      words[o + 6] = v;
-      words[o + 7] = v;
-      continue;
-    }
-    let b = v & 0xff;
-    words[o] = UNPACK_LO[b];
-    words[o + 1] = UNPACK_HI[b];
-    b = (v >>> 8) & 0xff;
-    words[o + 2] = UNPACK_LO[b];
-    words[o + 3] = UNPACK_HI[b];
-    b = (v >>> 16) & 0xff;
-    words[o + 4] = UNPACK_LO[b];
-    words[o + 5] = UNPACK_HI[b];
-    b = v >>> 24;
-    words[o + 6] = UNPACK_LO[b];
-    words[o + 7] = UNPACK_HI[b];
-  }
-}
-
-/** Writes the low `count` ≤ 32 bits of v as 0/255 bytes from `start`. */
-function unpackScalar(v: number, out: Uint8Array, start: number, count: number): void {
-  for (let j = 0; j < count; j++) out[start + j] = (v >>> j) & 1 ? 255 : 0;
-}
 
 // ---------------------------------------------------------------------------
 // Distance path
