@@ -55,3 +55,5 @@ export { elementCount, isTensorType, tensor, tensorProblem, TENSOR_TYPES } from 
 export { float16ToFloat32, float32ToFloat16, fromFloat16Bits, toFloat16Bits } from './float16.util';
 export { modelFootprint } from './model-files.util';
 export type { ModelFootprint } from './model-files.util';
+export { workerEntryIn } from './worker-entry';
+export type { WorkerEntry } from './worker-entry';

@@ -4,13 +4,14 @@
  * Runtime; a job already in the worker runs to the end (session.run cannot be
  * interrupted), and if its caller aborted, its result is dropped on arrival.
  */
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import { CancelledError } from '@maskflow/workflow';
 import type { WorkerErrorInfo } from './inference.errors';
 import { InferenceInternalError, InferenceWorkerCrashedError } from './inference.errors';
+import type { WorkerEntry } from './worker-entry';
+import { workerEntryIn } from './worker-entry';
 import type {
   LoadReply,
   RunReply,
@@ -66,14 +67,9 @@ export interface WorkerStatus {
   crashes: number;
 }
 
-/**
- * The worker's entry beside this file: compiled `.js` in production (dist/);
- * from sources (jest, tsx) only the `.ts` exists, so the worker loads it through tsx.
- */
-export function workerEntry(dir = path.dirname(__filename)): { file: string; execArgv?: string[] } {
-  const js = path.join(dir, 'inference.worker.js');
-  if (existsSync(js)) return { file: js };
-  return { file: path.join(dir, 'inference.worker.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
+/** The inference worker's entry beside this file (see workerEntryIn). */
+export function workerEntry(dir = path.dirname(__filename)): WorkerEntry {
+  return workerEntryIn(dir, 'inference.worker');
 }
 
 export function cancelledError(signal: AbortSignal): CancelledError {

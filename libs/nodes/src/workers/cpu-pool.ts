@@ -6,11 +6,12 @@
  * a running task terminates its worker, and a fresh one is started for the
  * next task.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import type { ResourceLimits } from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
+import type { WorkerEntry } from '@maskflow/inference';
+import { workerEntryIn } from '@maskflow/inference';
 import { CancelledError, EnvironmentError, MaskflowError, UserError } from '@maskflow/workflow';
 import type { NodeContext } from '../contract';
 import type {
@@ -33,14 +34,9 @@ export class CpuWorkerCrashedError extends EnvironmentError {
   }
 }
 
-/**
- * The worker's entry beside this file: compiled `.js` in production (dist/);
- * from sources (jest, tsx) only the `.ts` exists, so the worker loads it through tsx.
- */
-export function cpuWorkerEntry(dir = path.dirname(__filename)): { file: string; execArgv?: string[] } {
-  const js = path.join(dir, 'cpu.worker.js');
-  if (existsSync(js)) return { file: js };
-  return { file: path.join(dir, 'cpu.worker.ts'), execArgv: ['--require', require.resolve('tsx/cjs')] };
+/** The CPU worker's entry beside this file (see workerEntryIn). */
+export function cpuWorkerEntry(dir = path.dirname(__filename)): WorkerEntry {
+  return workerEntryIn(dir, 'cpu.worker');
 }
 
 /** Workers from MASKFLOW_CPU_WORKERS, else one core less than the machine has (the event loop keeps one). */
