@@ -19,7 +19,19 @@ export default defineConfig({
     outDir: here('dist'),
     emptyOutDir: true,
     sourcemap: true,
-    chunkSizeWarningLimit: 1200,
+    rollupOptions: {
+      output: {
+        // Libraries change less often than the editor: separate chunks stay cached across releases.
+        manualChunks(id) {
+          if (!id.includes('node_modules')) return undefined;
+          if (/[\\/]node_modules[\\/](react|react-dom|scheduler)[\\/]/.test(id)) return 'react';
+          if (id.includes('@xyflow') || id.includes('d3-')) return 'xyflow';
+          if (/socket\.io|engine\.io/.test(id)) return 'socket';
+          if (/[\\/]node_modules[\\/]zod[\\/]/.test(id)) return 'zod';
+          return 'vendor';
+        },
+      },
+    },
   },
   server: {
     host: '127.0.0.1',
