@@ -135,6 +135,65 @@ describe('maskflow run (CLI, end to end)', () => {
     });
   });
 
+  it('removes what a painted mask file marks (ImageToMask) and saves the grown mask (MaskToImage)', async () => {
+    const input = await photo(work);
+    const { width, height } = await sharp(input).metadata();
+    // A black mask with one white rectangle, as painted in an image editor (RGB, JPEG-free).
+    const rect = { x1: 60, y1: 50, x2: 140, y2: 110 };
+    const paint = Buffer.alloc(width! * height! * 3);
+    for (let y = rect.y1; y < rect.y2; y++)
+      paint.fill(255, (y * width! + rect.x1) * 3, (y * width! + rect.x2) * 3);
+    const maskFile = path.join(work, 'painted-mask.png');
+    await sharp(paint, { raw: { width: width!, height: height!, channels: 3 } })
+      .png()
+      .toFile(maskFile);
+
+    const out = path.join(work, 'out-maskfile');
+    const r = maskflow(
+      [
+        'run',
+        path.join(root, 'workflows', 'remove-with-mask-file.json'),
+        '--input',
+        `image=${input}`,
+        '--input',
+        `mask=${maskFile}`,
+        '--out',
+        out,
+        '--json',
+      ],
+      cacheDir,
+    );
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    const s = json(r.stdout);
+    expect(s.status).toBe('finished');
+    const removed = s.files.find((f) => path.basename(f.path).startsWith('removed'));
+    const saved = s.files.find((f) => path.basename(f.path).startsWith('mask'));
+    expect(removed && saved).toBeTruthy();
+
+    // The saved mask is the rectangle grown by a disc of 8 px, as a grey image.
+    const grown = await sharp(saved!.path).raw().toBuffer({ resolveWithObject: true });
+    const src = await sharp(input).raw().toBuffer({ resolveWithObject: true });
+    const res = await sharp(removed!.path).raw().toBuffer({ resolveWithObject: true });
+    let changedInside = 0;
+    for (let y = 0; y < height!; y++) {
+      for (let x = 0; x < width!; x++) {
+        const dx = Math.max(rect.x1 - x, 0, x - (rect.x2 - 1));
+        const dy = Math.max(rect.y1 - y, 0, y - (rect.y2 - 1));
+        const inMask = dx * dx + dy * dy <= 64;
+        const g = (y * width! + x) * grown.info.channels;
+        if (grown.data[g] !== (inMask ? 255 : 0)) throw new Error(`saved mask wrong at (${x}, ${y})`);
+        const i = (y * width! + x) * src.info.channels;
+        if (!inMask) {
+          for (let c = 0; c < src.info.channels; c++)
+            if (res.data[i + c] !== src.data[i + c])
+              throw new Error(`pixel (${x}, ${y}) outside the mask changed`);
+        } else if (dx === 0 && dy === 0 && res.data[i] !== src.data[i]) changedInside++;
+      }
+    }
+    expect(changedInside).toBeGreaterThan(((rect.x2 - rect.x1) * (rect.y2 - rect.y1)) / 2);
+  });
+
   it('explains a malformed workflow file and exits non-zero', () => {
     const bad = path.join(work, 'bad.json');
     writeFileSync(bad, '{ "version": 1, "nodes": [ ');

@@ -13,6 +13,8 @@ describe('imageNodes', () => {
       'MaskInvert',
       'MaskCombine',
       'MaskOverlay',
+      'MaskToImage',
+      'ImageToMask',
       'Composite',
       'MaskFill',
     ]);

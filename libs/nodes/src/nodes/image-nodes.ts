@@ -5,9 +5,11 @@ import { LoadImageNode } from './image/load-image.node';
 import { MaskFillNode } from './image/mask-fill.node';
 import { SaveImageNode } from './image/save-image.node';
 import { BoxesToMaskNode } from './mask/boxes-to-mask.node';
+import { ImageToMaskNode } from './mask/image-to-mask.node';
 import { MaskCombineNode } from './mask/mask-combine.node';
 import { MaskInvertNode } from './mask/mask-invert.node';
 import { MaskOverlayNode } from './mask/mask-overlay.node';
+import { MaskToImageNode } from './mask/mask-to-image.node';
 
 /** Image I/O, compositing and classical fill nodes. */
 export const imageNodes: AnyNodeDefinition[] = [
@@ -18,6 +20,8 @@ export const imageNodes: AnyNodeDefinition[] = [
   MaskInvertNode,
   MaskCombineNode,
   MaskOverlayNode,
+  MaskToImageNode,
+  ImageToMaskNode,
   CompositeNode,
   MaskFillNode,
 ];
