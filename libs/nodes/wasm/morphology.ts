@@ -99,32 +99,43 @@ export function init(
   invert = inv;
 }
 
-/** Class rows 1.. of input row y into its ring block: the row ORed with its shifts by up to each half-width. */
+/**
+ * Class rows 1.. of input row y into its ring block: the row ORed with its
+ * shifts by up to each half-width, two words per vector.
+ */
 function prepare(y: i32): void {
   const row = packed + <usize>y * <usize>stride + 8;
   const block = ring + <usize>((y % ringRows) * (classes - 1)) * <usize>stride + 8;
   const maxWidth = load<i32>(widths + (<usize>(classes - 1) << 2));
   const st = <usize>stride;
-  for (let k = 0; k < words; k++) {
-    const p = row + (<usize>k << 3);
-    const x = load<u64>(p);
-    const before = load<u64>(p - 8);
-    const after = load<u64>(p + 8);
-    let o = block + (<usize>k << 3);
-    // Nothing near, or all set: every class row is the word itself.
-    if ((x | before | after) == 0 || x == ~(<u64>0)) {
-      for (let c = 1; c < classes; c++, o += st) store<u64>(o, x);
+  const ones = i64x2.splat(-1);
+  // The row's words are followed by at least one zero word, so the last pair may read one past them.
+  const pairs = (words + 1) >>> 1;
+  for (let k = 0; k < pairs; k++) {
+    const p = row + (<usize>k << 4);
+    const x = v128.load(p);
+    const before = v128.load(p - 8);
+    const after = v128.load(p + 8);
+    let o = block + (<usize>k << 4);
+    // Nothing near, or all set: every class row is the words themselves.
+    if (!v128.any_true(v128.or(v128.or(x, before), after)) || i64x2.all_true(i64x2.eq(x, ones))) {
+      for (let c = 1; c < classes; c++, o += st) v128.store(o, x);
       continue;
     }
     let t = x;
     let c = 1;
     let next = load<i32>(widths + 4);
     for (let s = 1; s <= maxWidth; s++) {
-      const up = <u64>s;
-      const down = <u64>(64 - s);
-      t |= (x << up) | (before >> down) | (x >> up) | (after << down);
+      const down = 64 - s;
+      t = v128.or(
+        t,
+        v128.or(
+          v128.or(i64x2.shl(x, s), i64x2.shr_u(before, down)),
+          v128.or(i64x2.shr_u(x, s), i64x2.shl(after, down)),
+        ),
+      );
       if (s == next) {
-        store<u64>(o, t);
+        v128.store(o, t);
         o += st;
         c++;
         if (c < classes) next = load<i32>(widths + (<usize>c << 2));
