@@ -9,6 +9,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createNodeRegistry } from '@maskflow/nodes';
 import type { NodeRegistry } from '@maskflow/nodes';
 import { AppModule } from './app.module';
+import { editorFallback } from './common/editor-fallback';
 import { toErrorResponse } from './common/error-body';
 import type { HttpRequest, HttpResponse, NextFn } from './common/http.types';
 import { assertSafeBinding, configFromEnv } from './config/server.config';
@@ -54,6 +55,10 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Maskflo
         cors: config.corsOrigin?.length ? { origin: config.corsOrigin, credentials: false } : false,
         logger: logger ?? ['log', 'warn', 'error'],
         abortOnError: false,
+        // On close (after the queue and engine have stopped), sockets still open are closed rather than
+        // waited for: a keep-alive connection whose last response (a streamed artifact) was still finishing
+        // when the server began closing would otherwise hold the close for keepAliveTimeout (65 s).
+        forceCloseConnections: true,
       },
     );
   } catch (err) {
@@ -69,8 +74,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<Maskflo
     res.status(status).json({ error: info });
   });
   app.useWebSocketAdapter(new MaskflowIoAdapter(app, config));
-  if (existsSync(path.join(config.uiDir, 'index.html')))
+  if (existsSync(path.join(config.uiDir, 'index.html'))) {
     app.useStaticAssets(config.uiDir, { index: 'index.html' });
+    // A reload on a client-side route gets the editor too, not a 404.
+    app.use(editorFallback(config.uiDir));
+  }
 
   const openapi = new DocumentBuilder()
     .setTitle('Maskflow')

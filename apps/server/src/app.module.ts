@@ -19,6 +19,7 @@ import { EngineRepository, NODE_REGISTRY } from './repositories/engine.repositor
 import { EventBusRepository } from './repositories/event-bus.repository';
 import { ImageRepository } from './repositories/image.repository';
 import { ModelsRepository } from './repositories/models.repository';
+import { RunArtifactRepository } from './repositories/run-artifact.repository';
 import { RunEventRepository } from './repositories/run-event.repository';
 import { RunRepository } from './repositories/run.repository';
 import { StorageRepository } from './repositories/storage.repository';
@@ -46,6 +47,7 @@ export const REPOSITORIES = [
   EventBusRepository,
   ImageRepository,
   ModelsRepository,
+  RunArtifactRepository,
   RunEventRepository,
   RunRepository,
   StorageRepository,

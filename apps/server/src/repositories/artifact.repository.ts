@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull } from 'typeorm';
 import type { Repository } from 'typeorm';
 import { ArtifactEntity } from '../database/entities';
 
@@ -18,5 +18,10 @@ export class ArtifactRepository {
   /** Content-addressed: the same bytes uploaded twice are one row. */
   async insertIfAbsent(entity: ArtifactEntity): Promise<void> {
     await this.repo.createQueryBuilder().insert().into(ArtifactEntity).values(entity).orIgnore().execute();
+  }
+
+  /** Bytes a run saved first and someone uploads later become an upload too. */
+  async markUploaded(id: string, at: number): Promise<void> {
+    await this.repo.update({ id, uploadedAt: IsNull() }, { uploadedAt: at });
   }
 }

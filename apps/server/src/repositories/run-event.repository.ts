@@ -62,8 +62,4 @@ export class RunEventRepository {
       .getRawOne<{ max: number | string | null }>();
     return Number(r?.max ?? 0);
   }
-
-  async deleteForRun(runId: string): Promise<void> {
-    await this.repo.delete({ runId });
-  }
 }

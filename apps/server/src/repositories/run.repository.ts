@@ -4,6 +4,7 @@ import type { FindOptionsWhere, Repository } from 'typeorm';
 import type { RunStatusName } from '@maskflow/workflow';
 import { RunEntity } from '../database/entities';
 import { columns } from '../database/entities/column.util';
+import { runInTransaction } from '../database/transaction';
 
 export interface RunFilter {
   status?: RunStatusName;
@@ -16,7 +17,7 @@ export interface RunFilter {
 export class RunRepository {
   private readonly repo: Repository<RunEntity>;
 
-  constructor(@Inject(DataSource) ds: DataSource) {
+  constructor(@Inject(DataSource) private readonly ds: DataSource) {
     this.repo = ds.getRepository(RunEntity);
   }
 
@@ -70,7 +71,40 @@ export class RunRepository {
     await this.repo.update({ id }, columns<RunEntity>(patch));
   }
 
-  async delete(id: string): Promise<void> {
-    await this.repo.delete({ id });
+  /**
+   * Deletes a run with its events and artifact links, and the rows of those
+   * of `candidates` (the artifacts it read or saved) that are not uploads and
+   * that nothing references any more: no other run read or saved them, no
+   * saved workflow names them. One transaction; it answers whether the run
+   * was there and which artifacts are now unreferenced, whose files the caller
+   * deletes after the commit.
+   */
+  async deleteWithArtifacts(
+    id: string,
+    candidates: string[],
+  ): Promise<{ deleted: boolean; unreferenced: string[] }> {
+    // The candidates as a table: `SELECT ? UNION ALL SELECT ?`, typed so Postgres knows the parameters.
+    const table = candidates.map(() => 'SELECT CAST(? AS varchar(64)) AS "id"').join(' UNION ALL ');
+    const unreferenced =
+      `SELECT c."id" FROM (${table}) c ` +
+      `WHERE NOT EXISTS (SELECT 1 FROM "artifacts" a WHERE a."id" = c."id" AND a."uploadedAt" IS NOT NULL) ` +
+      `AND NOT EXISTS (SELECT 1 FROM "run_artifacts" l WHERE l."artifactId" = c."id") ` +
+      `AND NOT EXISTS (SELECT 1 FROM "workflows" w WHERE w."graph" LIKE '%' || c."id" || '%')`;
+    const [found, , , , orphans = []] = await runInTransaction(this.ds, [
+      { sql: 'SELECT "id" FROM "runs" WHERE "id" = ?', params: [id] },
+      { sql: 'DELETE FROM "run_events" WHERE "runId" = ?', params: [id] },
+      { sql: 'DELETE FROM "run_artifacts" WHERE "runId" = ?', params: [id] },
+      { sql: 'DELETE FROM "runs" WHERE "id" = ?', params: [id] },
+      ...(candidates.length
+        ? [
+            { sql: unreferenced, params: candidates },
+            { sql: `DELETE FROM "artifacts" WHERE "id" IN (${unreferenced})`, params: candidates },
+          ]
+        : []),
+    ]);
+    return {
+      deleted: found.length > 0,
+      unreferenced: (orphans as Array<{ id: string }>).map((r) => r.id),
+    };
   }
 }

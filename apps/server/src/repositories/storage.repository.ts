@@ -49,8 +49,13 @@ export class StorageRepository {
     }
   }
 
+  /** Deletes an artifact's file; one already gone is not an error. */
   async removeArtifact(id: string): Promise<void> {
-    await unlink(this.artifactPath(id)).catch(() => undefined);
+    try {
+      await unlink(this.artifactPath(id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 
   /** The `*.json` files of a directory, by name; an absent directory has none. */

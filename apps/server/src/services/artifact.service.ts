@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
 import type { ReadStream } from 'node:fs';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ArtifactRef, ArtifactStore, InputFile } from '@maskflow/nodes';
 import type { ArtifactRecord } from '@maskflow/workflow';
 import { artifactIdSchema, UserError } from '@maskflow/workflow';
 import { ApiError } from '../common/api.error';
+import { KeyedLock } from '../common/keyed-lock';
 import { SERVER_CONFIG } from '../config/server.config';
 import type { ServerConfig } from '../config/server.config';
 import type { ArtifactEntity } from '../database/entities';
 import { ArtifactRepository } from '../repositories/artifact.repository';
 import { ImageRepository } from '../repositories/image.repository';
 import type { EncodedFormat } from '../repositories/image.repository';
+import { RunArtifactRepository } from '../repositories/run-artifact.repository';
 import { StorageRepository } from '../repositories/storage.repository';
 
 /** Sniffed types we accept, and what each is re-encoded to (lossless stays lossless). */
@@ -56,19 +58,31 @@ function safeName(name: string | undefined): string | null {
 
 @Injectable()
 export class ArtifactService {
-  /** The engine's door to files: uploaded artifacts in, content-addressed outputs out. */
-  readonly store: ArtifactStore;
+  /**
+   * Held per artifact id while its file and row are written, a run's use of
+   * it is recorded, or a run deletion decides whether to delete it: a file is
+   * never deleted between another run's check that it exists and its use.
+   */
+  private readonly locks = new KeyedLock();
+  private readonly log = new Logger('Artifacts');
 
   constructor(
     @Inject(SERVER_CONFIG) private readonly config: ServerConfig,
     @Inject(ArtifactRepository) private readonly artifacts: ArtifactRepository,
+    @Inject(RunArtifactRepository) private readonly runArtifacts: RunArtifactRepository,
     @Inject(StorageRepository) private readonly storage: StorageRepository,
     @Inject(ImageRepository) private readonly images: ImageRepository,
-  ) {
-    this.store = {
+  ) {}
+
+  /**
+   * The engine's door to files for one run: uploaded artifacts in,
+   * content-addressed outputs out, each output recorded as the run's.
+   */
+  storeFor(runId: string): ArtifactStore {
+    return {
       readInput: (ref) => this.readInput(ref),
       fingerprintInput: (ref) => this.fingerprintInput(ref),
-      save: (bytes, meta) => this.saveOutput(bytes, meta),
+      save: (bytes, meta) => this.saveOutput(runId, bytes, meta),
     };
   }
 
@@ -122,7 +136,11 @@ export class ArtifactService {
     const original = safeName(file.originalname);
     const name = original ? original.replace(/\.[^.]*$/, '') + `.${ext}` : `upload.${ext}`;
     return toArtifactRecord(
-      await this.persist(encoded.bytes, MIME[format].mime, name, encoded.width, encoded.height),
+      await this.persist(
+        encoded.bytes,
+        { mime: MIME[format].mime, name, width: encoded.width, height: encoded.height },
+        { upload: true },
+      ),
     );
   }
 
@@ -142,25 +160,75 @@ export class ArtifactService {
     return this.images.thumbnail(await this.storage.readArtifact(id), size);
   }
 
+  /**
+   * Writes the file (unless the same bytes are there already) and its row;
+   * marks an upload as one, records a run's output as the run's.
+   */
   private async persist(
     bytes: Buffer,
-    mime: string,
-    name: string | null,
-    width?: number,
-    height?: number,
+    meta: { mime: string; name: string | null; width?: number; height?: number },
+    origin: { upload: true } | { runId: string },
   ): Promise<ArtifactEntity> {
     const id = createHash('sha256').update(bytes).digest('hex');
-    await this.storage.writeArtifact(id, bytes);
-    await this.artifacts.insertIfAbsent({
-      id,
-      mime,
-      bytes: bytes.length,
-      width: width ?? null,
-      height: height ?? null,
-      name,
-      createdAt: Date.now(),
+    return this.locks.run([id], async () => {
+      const now = Date.now();
+      const uploadedAt = 'upload' in origin ? now : null;
+      await this.storage.writeArtifact(id, bytes);
+      await this.artifacts.insertIfAbsent({
+        id,
+        mime: meta.mime,
+        bytes: bytes.length,
+        width: meta.width ?? null,
+        height: meta.height ?? null,
+        name: meta.name,
+        createdAt: now,
+        uploadedAt,
+      });
+      if ('runId' in origin) await this.runArtifacts.link(origin.runId, [id], 'output');
+      else await this.artifacts.markUploaded(id, now);
+      return (await this.artifacts.get(id))!;
     });
-    return (await this.artifacts.get(id))!;
+  }
+
+  /**
+   * Records that a run reads these artifacts, if they exist; answers the ids
+   * that do not. Checked and recorded under the artifacts' locks, so a
+   * run deletion cannot delete one in between.
+   */
+  async claimInputs(runId: string, ids: string[]): Promise<string[]> {
+    return this.locks.run(ids, async () => {
+      const missing: string[] = [];
+      const present: string[] = [];
+      for (const id of new Set(ids)) {
+        const found = (await this.artifacts.get(id)) !== null && (await this.storage.artifactExists(id));
+        (found ? present : missing).push(id);
+      }
+      await this.runArtifacts.link(runId, present, 'input');
+      return missing;
+    });
+  }
+
+  /** Runs `fn` holding the locks of these artifacts (a run deletion deciding which of them to delete). */
+  withLocks<T>(ids: string[], fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(ids, fn);
+  }
+
+  /**
+   * Deletes artifact files whose rows are gone. A file already missing is
+   * fine; any other failure is logged, not thrown: the database is already
+   * consistent, and a file without a row is never served (and is simply
+   * reused if the same bytes are saved again).
+   */
+  async removeFiles(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      try {
+        await this.storage.removeArtifact(id);
+      } catch (err) {
+        this.log.warn(
+          `could not delete the file of artifact ${id}: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
   }
 
   // ── ArtifactStore ──────────────────────────────────────────────────────
@@ -190,11 +258,16 @@ export class ArtifactService {
   }
 
   private async saveOutput(
+    runId: string,
     bytes: Buffer,
     meta: { mime: string; ext: string; name?: string; width?: number; height?: number },
   ): Promise<ArtifactRef> {
     const name = `${(meta.name ?? 'output').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 200)}.${meta.ext}`;
-    const a = await this.persist(bytes, meta.mime, name, meta.width, meta.height);
+    const a = await this.persist(
+      bytes,
+      { mime: meta.mime, name, width: meta.width, height: meta.height },
+      { runId },
+    );
     return {
       kind: 'artifact',
       id: a.id,
@@ -204,10 +277,5 @@ export class ArtifactService {
       height: meta.height,
       name,
     };
-  }
-
-  /** Whether an id names a stored artifact (for checking graphs before they run). */
-  async exists(id: string): Promise<boolean> {
-    return (await this.artifacts.get(id)) !== null;
   }
 }

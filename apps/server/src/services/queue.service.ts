@@ -150,7 +150,7 @@ export class QueueService implements OnApplicationBootstrap, BeforeApplicationSh
         runId,
         target: run.target ?? undefined,
         signal,
-        artifacts: this.artifacts.store,
+        artifacts: this.artifacts.storeFor(runId),
         onEvent: (e) => {
           // The final event waits until the run's row is final, so a client that reacts to it reads the result.
           if (TERMINAL_EVENTS.has(e.type)) terminal = e;

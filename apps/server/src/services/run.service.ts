@@ -15,6 +15,7 @@ import {
 import { ApiError } from '../common/api.error';
 import type { RunEntity } from '../database/entities';
 import { EngineRepository } from '../repositories/engine.repository';
+import { RunArtifactRepository } from '../repositories/run-artifact.repository';
 import { RunEventRepository } from '../repositories/run-event.repository';
 import { RunRepository } from '../repositories/run.repository';
 import { WorkflowRepository } from '../repositories/workflow.repository';
@@ -50,6 +51,7 @@ export class RunService {
   constructor(
     @Inject(RunRepository) private readonly runs: RunRepository,
     @Inject(RunEventRepository) private readonly runEvents: RunEventRepository,
+    @Inject(RunArtifactRepository) private readonly runArtifacts: RunArtifactRepository,
     @Inject(WorkflowRepository) private readonly workflows: WorkflowRepository,
     @Inject(EngineRepository) private readonly engine: EngineRepository,
     @Inject(QueueService) private readonly queue: QueueService,
@@ -106,6 +108,12 @@ export class RunService {
     return this.get(id);
   }
 
+  /**
+   * Deletes the run, its events and the images it saved (or read, if a run
+   * saved them) that nothing else uses: not another run (which read them or
+   * saved the same bytes, e.g. a cached re-run), not a saved workflow.
+   * Uploads are kept. Rows go in one transaction, then the files.
+   */
   async delete(id: string): Promise<void> {
     const run = await this.entity(id);
     if (this.queue.isActive(id) === 'running') {
@@ -116,8 +124,14 @@ export class RunService {
     }
     if (run.status === 'queued') await this.queue.cancel(id);
     await this.eventStream.settled(id);
-    await this.runEvents.deleteForRun(id);
-    await this.runs.delete(id);
+    const linked = await this.runArtifacts.ofRun(id);
+    const deleted = await this.artifacts.withLocks(linked, async () => {
+      const r = await this.runs.deleteWithArtifacts(id, linked);
+      await this.artifacts.removeFiles(r.unreferenced);
+      return r.deleted;
+    });
+    // Someone else deleted it meanwhile.
+    if (!deleted) throw ApiError.notFound('run', id);
   }
 
   /** For the socket gateway: the run's status and last event, or 404. */
@@ -136,14 +150,16 @@ export class RunService {
     const { workflow, issues } = validateWorkflow(doc, this.engine.registry.catalog, {
       target: target ?? undefined,
     });
-    if (workflow) issues.push(...(await this.artifactRefIssues(workflow)));
+    const id = randomUUID();
+    if (workflow) issues.push(...(await this.artifactRefIssues(id, workflow)));
     if (!workflow || issues.length) {
+      await this.runArtifacts.unlinkRun(id);
       const err = new WorkflowValidationError(issues);
       throw ApiError.badRequest('invalid-workflow', err.message, { issues });
     }
     const now = Date.now();
     const run: RunEntity = {
-      id: randomUUID(),
+      id,
       workflowId,
       graph: workflow,
       inputs,
@@ -158,7 +174,12 @@ export class RunService {
       startedAt: null,
       finishedAt: null,
     };
-    await this.runs.insert(run);
+    try {
+      await this.runs.insert(run);
+    } catch (err) {
+      await this.runArtifacts.unlinkRun(id);
+      throw err;
+    }
     this.eventStream.open(run.id, 0);
     await this.eventStream.publish(run.id, {
       type: 'run.queued',
@@ -171,31 +192,42 @@ export class RunService {
   /**
    * Params that take an uploaded image must name a stored artifact: checked
    * before queuing, so a path (`../../etc/passwd`) or a typo is a 400, not a
-   * failed run.
+   * failed run. Those that exist are recorded as read by the run (released by
+   * the caller if the run is refused), so deleting another run keeps them.
    */
-  private async artifactRefIssues(wf: Workflow): Promise<WorkflowIssue[]> {
-    const issues: WorkflowIssue[] = [];
+  private async artifactRefIssues(runId: string, wf: Workflow): Promise<WorkflowIssue[]> {
+    const refs: Array<{ nodeId: string; field: string; value: string; isId: boolean }> = [];
     const specs = new Map(this.engine.nodeSpecs().map((s) => [s.type, s]));
     for (const node of wf.nodes) {
       const props = (specs.get(node.type)?.params.properties ?? {}) as Record<string, { widget?: unknown }>;
       for (const [name, prop] of Object.entries(props)) {
         const value = node.params[name];
         if (prop.widget !== 'image-upload' || typeof value !== 'string' || value === '') continue;
-        if (!artifactIdSchema.safeParse(value).success) {
-          issues.push({
-            code: 'invalid-param',
-            nodeId: node.id,
-            field: name,
-            message: `"${value.slice(0, 100)}" is not an artifact id: upload the image with POST /api/artifacts and pass the id it returns`,
-          });
-        } else if (!(await this.artifacts.exists(value))) {
-          issues.push({
-            code: 'invalid-param',
-            nodeId: node.id,
-            field: name,
-            message: `artifact ${value} does not exist (upload it first)`,
-          });
-        }
+        refs.push({ nodeId: node.id, field: name, value, isId: artifactIdSchema.safeParse(value).success });
+      }
+    }
+    const missing = new Set(
+      await this.artifacts.claimInputs(
+        runId,
+        refs.filter((r) => r.isId).map((r) => r.value),
+      ),
+    );
+    const issues: WorkflowIssue[] = [];
+    for (const { nodeId, field, value, isId } of refs) {
+      if (!isId) {
+        issues.push({
+          code: 'invalid-param',
+          nodeId,
+          field,
+          message: `"${value.slice(0, 100)}" is not an artifact id: upload the image with POST /api/artifacts and pass the id it returns`,
+        });
+      } else if (missing.has(value)) {
+        issues.push({
+          code: 'invalid-param',
+          nodeId,
+          field,
+          message: `artifact ${value} does not exist (upload it first)`,
+        });
       }
     }
     return issues;

@@ -25,4 +25,12 @@ export class ArtifactEntity {
 
   @Column({ type: 'bigint', transformer: epochMs })
   createdAt!: number;
+
+  /**
+   * When the bytes were first uploaded (POST /api/artifacts); null for images
+   * only ever saved by runs. Deleting a run never deletes an upload: an
+   * editor may still hold its id in a graph the server has not seen.
+   */
+  @Column({ type: 'bigint', nullable: true, transformer: epochMs })
+  uploadedAt!: number | null;
 }
