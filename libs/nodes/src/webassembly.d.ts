@@ -1,5 +1,5 @@
 /**
- * The part of the WebAssembly JS API that morphology-wasm.ts uses. Node has the
+ * The part of the WebAssembly JS API that morphology-wasm.ts and blur-wasm.ts use. Node has the
  * global, but its types ship only in TypeScript's DOM lib, which the Node
  * packages do not load.
  */

@@ -1,7 +1,7 @@
 /**
  * The row-bits path of MaskDilate in WebAssembly SIMD (AssemblyScript), driven
  * by libs/nodes/src/ops/morphology-wasm.ts, which owns the memory layout.
- * Build: `npm run build:wasm` (asconfig.json beside this file).
+ * Build: `npm run build:wasm` (morphology.asconfig.json beside this file).
  *
  * Rows are packed 64 pixels per u64, bit j of word k = pixel 64k + j, set iff
  * the byte is ≥ 128 (the high bit, which is what i8x16.bitmask gathers). Each

@@ -1,4 +1,13 @@
-import { blurMask, blurSigmaForRadius, BOX_BLUR_MIN_RADIUS, extendedBoxFor, gaussianKernel } from './blur';
+import {
+  blurMask,
+  blurSigmaForRadius,
+  BOX_BLUR_MIN_RADIUS,
+  blurKernelFor,
+  boxPassesFor,
+  extendedBoxFor,
+  gaussianKernel,
+} from './blur';
+import { blurWasm } from './blur-wasm';
 
 const RADII = [1, 2, 3, 4, 5, 8, 13, 16, 24, 32, 64, 100, 256];
 
@@ -32,6 +41,130 @@ function referenceBlur(src: Uint8Array, width: number, height: number, sigma: nu
     }
   }
   return out;
+}
+
+/**
+ * blurMask in plain JS without skipping anything: every row, then every
+ * column of the border-replicated mask, with the same arithmetic (8.8 fixed
+ * point between passes, floor((sum + alpha·(before + entering))·norm + ½)).
+ * The wasm kernels must give these bytes exactly.
+ */
+function wholeImageBlur(src: Uint8Array, width: number, height: number, radius: number): Uint8Array {
+  const out = new Uint8Array(width * height);
+  const clamp = (v: number, max: number) => (v < 0 ? 0 : v > max ? max : v);
+  const rows = new Float64Array(width * height);
+  if (radius < BOX_BLUR_MIN_RADIUS) {
+    const sigma = blurSigmaForRadius(radius);
+    const taps = gaussianKernel(sigma, Math.ceil(3 * sigma));
+    const k = (taps.length - 1) / 2;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        let acc = 0;
+        for (let j = 0; j < taps.length; j++)
+          acc += taps[j] * (src[y * width + clamp(x + j - k, width - 1)] * 256);
+        rows[y * width + x] = (acc + 0.5) | 0;
+      }
+    }
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        let acc = 0;
+        for (let j = 0; j < taps.length; j++) acc += taps[j] * rows[clamp(y + j - k, height - 1) * width + x];
+        out[y * width + x] = (acc * (1 / 256) + 0.5) | 0;
+      }
+    }
+    return out;
+  }
+  const { l, alpha, norm, normFinal } = boxPassesFor(radius);
+  const pad = l + 1;
+  const reach = 3 * pad;
+  // The three boxes along a line extended by `reach` each side; the middle of the result is the blurred line.
+  const boxes = (line: Float64Array, last: boolean): Float64Array => {
+    let cur = line;
+    for (let p = 1; p <= 3; p++) {
+      const next = new Float64Array(cur.length);
+      const n = p === 3 && last ? normFinal : norm;
+      let sum = 0;
+      for (let j = p * pad - l; j <= p * pad + l; j++) sum += cur[j];
+      for (let i = p * pad; i < cur.length - p * pad; i++) {
+        next[i] = ((sum + alpha * (cur[i - pad] + cur[i + pad])) * n + 0.5) | 0;
+        sum += cur[i + pad] - cur[i - l];
+      }
+      cur = next;
+    }
+    return cur;
+  };
+  const line = new Float64Array(width + 2 * reach);
+  for (let y = 0; y < height; y++) {
+    for (let i = 0; i < line.length; i++) line[i] = src[y * width + clamp(i - reach, width - 1)] * 256;
+    rows.set(boxes(line, false).subarray(reach, reach + width), y * width);
+  }
+  const column = new Float64Array(height + 2 * reach);
+  for (let x = 0; x < width; x++) {
+    for (let i = 0; i < column.length; i++) column[i] = rows[clamp(i - reach, height - 1) * width + x];
+    const blurred = boxes(column, true);
+    for (let y = 0; y < height; y++) out[y * width + x] = blurred[reach + y];
+  }
+  return out;
+}
+
+/** Deterministic test masks: blobs (binary or soft), dots, noise. */
+function randomMask(width: number, height: number, seed: number): Uint8Array {
+  const rand = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  const data = new Uint8Array(width * height);
+  const soft = rand() < 0.5;
+  for (let b = 1 + Math.floor(rand() * 6); b > 0; b--) {
+    const cx = rand() * width;
+    const cy = rand() * height;
+    const rx = 1 + (rand() * width) / 3;
+    const ry = 1 + (rand() * height) / 3;
+    const v = soft ? Math.floor(rand() * 256) : 255;
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        if (((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1) data[y * width + x] = v;
+  }
+  for (let i = rand() * width * height * 0.01; i > 0; i--) data[Math.floor(rand() * data.length)] = 255;
+  if (soft) for (let i = 0; i < 50; i++) data[Math.floor(rand() * data.length)] = Math.floor(rand() * 256);
+  return data;
+}
+
+/**
+ * The 8.8 values v that the row pass leaves changed when constant (a middle
+ * box: any v; the taps: v = value << 8), or that the column pass's last step
+ * does not round to the nearest byte (half way values, 256c + 128, aside:
+ * there the kernel uses the blur's own result).
+ */
+function constantsChangedByBlur(radius: number): string[] {
+  const kernel = blurKernelFor(radius);
+  const wrong: string[] = [];
+  for (let v = 0; v <= 255 * 256; v++) {
+    let middle: number;
+    let last: number;
+    if ('boxes' in kernel) {
+      const { l, alpha, norm, normFinal } = kernel.boxes;
+      const sum = (2 * l + 1) * v;
+      middle = ((sum + alpha * (v + v)) * norm + 0.5) | 0;
+      last = ((sum + alpha * (v + v)) * normFinal + 0.5) | 0;
+    } else {
+      let acc = 0;
+      for (const t of kernel.taps) acc += t * v;
+      middle = (v & 255) === 0 ? (acc + 0.5) | 0 : v;
+      last = (acc * (1 / 256) + 0.5) | 0;
+    }
+    if (middle !== v || ((v & 255) !== 128 && last !== (v + 128) >> 8)) {
+      wrong.push(`radius ${radius}, v ${v}: ${middle}, ${last}`);
+    }
+  }
+  return wrong;
+}
+
+function firstDifference(a: Uint8Array, b: Uint8Array, width: number): string | undefined {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) return `at ${i % width},${Math.floor(i / width)}: ${a[i]} vs ${b[i]}`;
+  }
+  return undefined;
 }
 
 function maxAbsDiff(a: Uint8Array, b: Float64Array): number {
@@ -224,6 +357,77 @@ describe('blurMask', () => {
     }
   });
 
+  it('equals blurring every row and column in plain JS, byte for byte', () => {
+    // Widths around the kernels' 16-column blocks, 1-pixel lines, radii of both paths (also fractional).
+    const sizes = [
+      [1, 1],
+      [1, 37],
+      [40, 1],
+      [15, 9],
+      [16, 16],
+      [17, 33],
+      [33, 17],
+      [64, 50],
+      [97, 71],
+      [130, 40],
+    ];
+    const radii = [0.4, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 7, 8.25, 13, 16, 24, 40];
+    let seed = 1;
+    for (const [w, h] of sizes) {
+      for (const r of radii) {
+        const data = randomMask(w, h, seed++);
+        const diff = firstDifference(blurMask(data, w, h, r), wholeImageBlur(data, w, h, r), w);
+        expect({ w, h, r, diff }).toEqual({ w, h, r, diff: undefined });
+      }
+    }
+    // Stripes with a dot: values exactly half way in flat, skipped columns (see below).
+    const stripes = Uint8Array.from({ length: 300 * 120 }, (_, i) => [255, 100][(i % 300) % 2]);
+    stripes[60 * 300 + 24] = 17;
+    for (const r of [1, 2, 14, 28]) {
+      const diff = firstDifference(blurMask(stripes, 300, 120, r), wholeImageBlur(stripes, 300, 120, r), 300);
+      expect({ r, diff }).toEqual({ r, diff: undefined });
+    }
+  });
+
+  it('moves only pixels within the reach of a change', () => {
+    // Columns alternating 255/100 (or 255/100/0), the same in every row: the
+    // row pass leaves 8.8 values exactly half way between two levels in
+    // columns 20 and 292, which the last box rounds down. Far from the dot
+    // their blocks are not blurred, yet must come out the same as near it
+    // (the JS version rounded them up there, down in blocks it blurred).
+    const w = 300;
+    const h = 120;
+    for (const [period, r, dotX] of [
+      [2, 28, 24],
+      [3, 14, 288],
+    ]) {
+      const reach = 3 * (extendedBoxFor(blurSigmaForRadius(r)).l + 1);
+      const stripes = new Uint8Array(w * h);
+      for (let i = 0; i < stripes.length; i++) stripes[i] = [255, 100, 0][(i % w) % period];
+      const dotted = stripes.slice();
+      dotted[60 * w + dotX] = 17;
+      const a = blurMask(stripes, w, h, r);
+      const b = blurMask(dotted, w, h, r);
+      const moved: string[] = [];
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const far = Math.abs(x - dotX) > reach || Math.abs(y - 60) > reach;
+          if (far && a[y * w + x] !== b[y * w + x]) moved.push(`${x},${y}`);
+        }
+      }
+      expect({ r, moved: moved.slice(0, 5) }).toEqual({ r, moved: [] });
+    }
+  });
+
+  it('leaves a constant constant, which is what skipping flat parts relies on', () => {
+    // Every 8.8 value through the row pass and the column pass (into bytes), for every radius a node
+    // offers, and fractional ones below BOX_BLUR_MIN_RADIUS (taps).
+    const radii = Array.from({ length: 59 }, (_, i) => (i + 1) / 20);
+    for (let r = BOX_BLUR_MIN_RADIUS; r <= 256; r++) radii.push(r);
+    const wrong = radii.flatMap((r) => constantsChangedByBlur(r));
+    expect(wrong.slice(0, 5)).toEqual([]);
+  });
+
   it('leaves the input untouched', () => {
     const data = paint(30, 20, (x, y) => x > y);
     const copy = Uint8Array.from(data);
@@ -235,5 +439,43 @@ describe('blurMask', () => {
     expect(() => blurMask(new Uint8Array(5), 2, 2, 1)).toThrow(RangeError);
     expect(() => blurMask(new Uint8Array(4), 2, 2, -1)).toThrow(RangeError);
     expect(() => blurMask(new Uint8Array(4), 2, 2, Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe('blur kernel (wasm)', () => {
+  it('streams the mask in bands of any height with the same result', () => {
+    // Bands shorter than the blur's reach make a blurred row range span several bands.
+    const w = 83;
+    const h = 61;
+    const data = randomMask(w, h, 99);
+    for (const r of [1, 2.5, 3, 6, 16]) {
+      const whole = blurMask(data, w, h, r);
+      for (const bandRows of [1, 2, 5, 8, 13]) {
+        const out = new Uint8Array(w * h);
+        blurWasm(data, w, h, blurKernelFor(r), out, { bandRows });
+        expect({ r, bandRows, diff: firstDifference(out, whole, w) }).toEqual({
+          r,
+          bandRows,
+          diff: undefined,
+        });
+      }
+    }
+  });
+
+  it('gives a mask too big for the kept wasm memory an instance of its own, with the same result', () => {
+    const w = 300;
+    const h = 200;
+    const data = randomMask(w, h, 5);
+    for (const r of [2, 9]) {
+      const own = new Uint8Array(w * h);
+      blurWasm(data, w, h, blurKernelFor(r), own, { keepMemoryBytes: 1024 });
+      expect(firstDifference(own, blurMask(data, w, h, r), w)).toBeUndefined();
+    }
+  });
+
+  it('rejects taps it cannot run', () => {
+    const out = new Uint8Array(4);
+    expect(() => blurWasm(new Uint8Array(4), 2, 2, { taps: new Float64Array(9) }, out)).toThrow(RangeError);
+    expect(() => blurWasm(new Uint8Array(4), 2, 2, { taps: new Float64Array(4) }, out)).toThrow(RangeError);
   });
 });
