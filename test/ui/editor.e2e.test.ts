@@ -139,6 +139,8 @@ run('editor in chromium against the real server', () => {
       .param('loadimage', 'image')
       .setInputFiles({ name: 'square.png', mimeType: 'image/png', buffer: await testImage() });
     await expect(ui.node('loadimage').locator('img.mf-image-thumb')).toBeVisible();
+    // With the upload connected, boxes are drawn on the picture; exact numbers go in the JSON behind { }.
+    await ui.node('boxestomask').getByRole('button', { name: 'Edit boxes as JSON' }).click();
     const boxes = ui.param('boxestomask', 'boxes');
     await boxes.fill('[{"x1":110,"y1":80,"x2":190,"y2":160}]');
     await boxes.blur();
@@ -199,6 +201,8 @@ run('editor in chromium against the real server', () => {
     await expect(ui.edges()).toHaveCount(5);
     await expect(ui.param('maskdilate', 'radius')).toHaveValue('8');
     await expect(ui.param('maskfill', 'method')).toHaveValue('ns');
+    await expect(ui.node('boxestomask').getByTestId('region-box')).toHaveCount(1);
+    await ui.node('boxestomask').getByRole('button', { name: 'Edit boxes as JSON' }).click();
     await expect(ui.param('boxestomask', 'boxes')).toHaveValue('[{"x1":110,"y1":80,"x2":190,"y2":160}]');
     await expect(page.getByLabel('Workflow name')).toHaveValue(NAME);
     await ui.screenshot('reopened');

@@ -45,7 +45,8 @@ describe('widgets generated from the param schema', () => {
       exclusiveMin: true,
       max: 16,
     });
-    expect(field('BoxesToMask', 'boxes').kind).toBe('json');
+    expect(field('BoxesToMask', 'boxes').kind).toBe('boxes');
+    expect(field('SAM', 'points').kind).toBe('points');
     expect(field('Composite', 'resizeOverlay').kind).toBe('boolean');
     expect(field('FakeInpaint', 'prompt')).toMatchObject({ kind: 'text', multiline: true });
     expect(field('FakeInpaint', 'seed')).toMatchObject({ kind: 'seed', min: -1 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -50,10 +50,15 @@ export async function launchChromium(viewport = { width: 1600, height: 1000 }): 
 
 export type { Browser, Page };
 
-/** Where screenshots of browser tests are kept (git-ignored), emptied at the start of each run. */
-export function artifactsDir(suite: string): string {
+/**
+ * Where screenshots of browser tests are kept (git-ignored). The screenshots
+ * named `<prefix>NN-…png` (EditorPage's names) are removed at the start of
+ * each run; other test files sharing the folder with another prefix keep theirs.
+ */
+export function artifactsDir(suite: string, prefix = ''): string {
   const dir = path.resolve(__dirname, '..', '..', '..', 'test-artifacts', 'ui', suite);
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  const own = new RegExp(`^${prefix.replace(/[^\w-]/g, '')}\\d+-.*\\.png$`);
+  for (const f of readdirSync(dir)) if (own.test(f)) rmSync(path.join(dir, f), { force: true });
   return dir;
 }

@@ -8,15 +8,20 @@ export interface Point {
 
 /** Drives the editor like a user: palette, handles, widgets, keys. Selectors only, no app internals. */
 export class EditorPage {
+  /** `prefix` starts every screenshot's name, for test files sharing a screenshots folder. */
   constructor(
     readonly page: Page,
     readonly shotsDir: string,
+    readonly prefix = '',
   ) {}
 
   private shot = 0;
 
   async screenshot(name: string): Promise<string> {
-    const file = path.join(this.shotsDir, `${String(++this.shot).padStart(2, '0')}-${name}.png`);
+    const file = path.join(
+      this.shotsDir,
+      `${this.prefix}${String(++this.shot).padStart(2, '0')}-${name}.png`,
+    );
     await this.page.screenshot({ path: file });
     return file;
   }

@@ -86,6 +86,7 @@ export function InputsPanel() {
                 value={node.data.params[ref.param]}
                 onChange={(v) => useEditorStore.getState().setParam(ref.node, ref.param, v)}
                 idPrefix={`input.${name}`}
+                nodeId={ref.node}
               />
             ) : (
               <div className="mf-field-error">

@@ -74,6 +74,8 @@ const LOD_HEIGHTS: Record<ParamField['kind'], number> = {
   model: 44,
   color: 40,
   boolean: 36,
+  boxes: 220,
+  points: 220,
   json: 56,
 };
 
@@ -178,6 +180,7 @@ function OperationNodeView({ id, data, selected }: NodeProps<OperationNode>) {
                   value={data.params[f.name]}
                   onChange={(v) => setParam(f.name, v)}
                   idPrefix={`${id}.${f.name}`}
+                  nodeId={id}
                   usedSeed={f.kind === 'seed' ? run?.usedSeed : undefined}
                 />
                 {problem && <div className="mf-field-error">{problem.message}</div>}

@@ -18,6 +18,10 @@ export type ParamField =
   | (FieldBase & { kind: 'model'; modelKind?: string })
   | (FieldBase & { kind: 'color' })
   | (FieldBase & { kind: 'boolean' })
+  /** Boxes drawn on the image reaching the node's `image` input (JSON when there is none). */
+  | (FieldBase & { kind: 'boxes' })
+  /** Labelled clicks on the image reaching the node's `image` input (JSON when there is none). */
+  | (FieldBase & { kind: 'points' })
   | (FieldBase & { kind: 'json' });
 
 export type ParamFieldKind = ParamField['kind'];
@@ -66,6 +70,8 @@ export function paramField(name: string, prop: Prop, required: boolean): ParamFi
   const widget = str(prop.widget);
   if (widget === 'image-upload' || widget === 'image') return { ...base, kind: 'image' };
   if (widget === 'model') return { ...base, kind: 'model', modelKind: str(prop.kind) };
+  if (widget === 'boxes' && type === 'array') return { ...base, kind: 'boxes' };
+  if (widget === 'points' && type === 'array') return { ...base, kind: 'points' };
   if (prop.seed === true || widget === 'seed')
     return { ...base, kind: 'seed', min: num(prop.minimum), max: num(prop.maximum) };
   if (Array.isArray(prop.enum) && prop.enum.every((v) => typeof v === 'string' || typeof v === 'number')) {

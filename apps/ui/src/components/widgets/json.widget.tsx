@@ -3,7 +3,7 @@ import type { WidgetProps } from './widget.types';
 import { FIELD_CLASSES } from './widget.types';
 
 /** Lists and objects (e.g. boxes) as JSON: kept as typed until it parses, then committed. */
-export function JsonWidget({ field, value, onChange, idPrefix }: WidgetProps<'json'>) {
+export function JsonWidget({ field, value, onChange, idPrefix }: WidgetProps<'json' | 'boxes' | 'points'>) {
   const shown = JSON.stringify(value ?? field.default ?? null);
   const [draft, setDraft] = useState(shown);
   const [error, setError] = useState<string>();

@@ -1,10 +1,12 @@
 import type { ParamField } from '../../graph/param-fields';
 import { BooleanWidget } from './boolean.widget';
+import { BoxesWidget } from './boxes.widget';
 import { ColorWidget } from './color.widget';
 import { ImageWidget } from './image.widget';
 import { JsonWidget } from './json.widget';
 import { ModelWidget } from './model.widget';
 import { NumberWidget } from './number.widget';
+import { PointsWidget } from './points.widget';
 import { SeedWidget } from './seed.widget';
 import { SelectWidget } from './select.widget';
 import { TextWidget } from './text.widget';
@@ -15,6 +17,7 @@ interface Props {
   onChange(value: unknown): void;
   idPrefix: string;
   usedSeed?: number;
+  nodeId?: string;
 }
 
 /** The widget for a param, chosen from its schema (see graph/param-fields.ts). */
@@ -37,6 +40,10 @@ export function ParamWidget({ field, ...rest }: Props) {
       return <ColorWidget field={field} {...rest} />;
     case 'boolean':
       return <BooleanWidget field={field} {...rest} />;
+    case 'boxes':
+      return <BoxesWidget field={field} {...rest} />;
+    case 'points':
+      return <PointsWidget field={field} {...rest} />;
     case 'json':
       return <JsonWidget field={field} {...rest} />;
   }

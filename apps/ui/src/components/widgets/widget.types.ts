@@ -6,6 +6,8 @@ export interface WidgetProps<K extends ParamField['kind'] = ParamField['kind']> 
   onChange(value: unknown): void;
   /** For ids and labels: `<node>.<param>`. */
   idPrefix: string;
+  /** The node the param belongs to (region widgets look up the image reaching it). */
+  nodeId?: string;
   /** Seeds only: the seed the last run reported for this node. */
   usedSeed?: number;
 }

@@ -37,7 +37,11 @@ export const BoxesToMaskNode = defineNode({
   },
   outputs: { mask: port('MASK') },
   params: z.object({
-    boxes: z.array(boxSchema).default([]).describe('Extra boxes in image pixels (x2, y2 exclusive)'),
+    boxes: z
+      .array(boxSchema)
+      .default([])
+      .describe('Extra boxes in image pixels (x2, y2 exclusive)')
+      .meta({ widget: 'boxes' }),
   }),
 
   async execute({ inputs, params, ctx }) {
