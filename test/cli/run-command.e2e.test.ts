@@ -140,11 +140,11 @@ describe('maskflow run (CLI, end to end)', () => {
     const { width, height } = await sharp(input).metadata();
     // A black mask with one white rectangle, as painted in an image editor (RGB, JPEG-free).
     const rect = { x1: 60, y1: 50, x2: 140, y2: 110 };
-    const paint = Buffer.alloc(width! * height! * 3);
+    const paint = Buffer.alloc(width * height * 3);
     for (let y = rect.y1; y < rect.y2; y++)
-      paint.fill(255, (y * width! + rect.x1) * 3, (y * width! + rect.x2) * 3);
+      paint.fill(255, (y * width + rect.x1) * 3, (y * width + rect.x2) * 3);
     const maskFile = path.join(work, 'painted-mask.png');
-    await sharp(paint, { raw: { width: width!, height: height!, channels: 3 } })
+    await sharp(paint, { raw: { width: width, height: height, channels: 3 } })
       .png()
       .toFile(maskFile);
 
@@ -176,14 +176,14 @@ describe('maskflow run (CLI, end to end)', () => {
     const src = await sharp(input).raw().toBuffer({ resolveWithObject: true });
     const res = await sharp(removed!.path).raw().toBuffer({ resolveWithObject: true });
     let changedInside = 0;
-    for (let y = 0; y < height!; y++) {
-      for (let x = 0; x < width!; x++) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
         const dx = Math.max(rect.x1 - x, 0, x - (rect.x2 - 1));
         const dy = Math.max(rect.y1 - y, 0, y - (rect.y2 - 1));
         const inMask = dx * dx + dy * dy <= 64;
-        const g = (y * width! + x) * grown.info.channels;
+        const g = (y * width + x) * grown.info.channels;
         if (grown.data[g] !== (inMask ? 255 : 0)) throw new Error(`saved mask wrong at (${x}, ${y})`);
-        const i = (y * width! + x) * src.info.channels;
+        const i = (y * width + x) * src.info.channels;
         if (!inMask) {
           for (let c = 0; c < src.info.channels; c++)
             if (res.data[i + c] !== src.data[i + c])
