@@ -41,9 +41,9 @@ const morphologyKernel = new WasmKernel<Kernel>('morphology', 'MaskDilate');
 
 /**
  * Dilates (or, with `invert`, erodes) a mask by the disc whose half-width at
- * vertical offset d is `halfWidths[d]`, d = 0..r. Same contract as the
- * row-bits path of morphology.ts: input thresholded at 128, output 0/255,
- * outside the image not set (set, for erosion).
+ * vertical offset d is `halfWidths[d]`, d = 0..r, into `out`. The contract
+ * of morphology.ts: input thresholded at 128, output 0/255, outside the image
+ * not set (set, for erosion).
  */
 export function discMorphologyWasm(
   src: Uint8Array,
