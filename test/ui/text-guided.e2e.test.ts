@@ -10,11 +10,13 @@
  * manifest; saved, reloaded, opened and run on the tiny contract-exact
  * fixture models (registered as the manifest ids through MASKFLOW_MODEL_PATHS):
  * every node must end done and the output image must show on the SaveImage
- * node. Screenshots: test-artifacts/ui/text-guided/.
+ * node; GroundingDINO's box must be drawn over its input image and listed
+ * under the node. Screenshots: test-artifacts/ui/text-guided/.
  */
 import { generateTinyModels } from '../fixtures/generate-tiny-models';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
+import type { RunEvent } from '@maskflow/workflow';
 import { artifactsDir, chromiumAvailable, launchChromium } from './support/chromium';
 import type { BrowserSession } from './support/chromium';
 import { EditorPage } from './support/editor-page';
@@ -26,6 +28,12 @@ jest.setTimeout(180_000);
 
 const run = chromiumAvailable() ? describe : describe.skip;
 const NAME = 'E2E text-guided inpaint';
+
+interface Detections {
+  width: number;
+  height: number;
+  boxes: Array<{ x1: number; y1: number; x2: number; y2: number; score: number; label: string }>;
+}
 
 run('text-guided inpainting graph in chromium', () => {
   let srv: UiServer;
@@ -180,6 +188,46 @@ run('text-guided inpainting graph in chromium', () => {
       await expect(ui.status(id)).toHaveAttribute('data-status', 'done');
     }
     await expect(ui.node('saveimage').getByTestId('node-output-image')).toBeVisible();
+  });
+
+  it('shows what GroundingDINO found over its input image and in a list', async () => {
+    const runId = await page.getByTestId('run-status').getAttribute('data-run-id');
+    // The whole BOXES value, as the node.finished event carried it to the editor.
+    const { events } = (await (await fetch(`${srv.url}/api/runs/${runId}/events?limit=1000`)).json()) as {
+      events: RunEvent[];
+    };
+    const finished = events.find((e) => e.type === 'node.finished' && e.nodeId === 'groundingdino')!;
+    const found = (finished.data as { outputs: { boxes: Detections } }).outputs.boxes;
+    // The tiny detector finds a few boxes in the 256×192 scene (fewer than the list shows before "+k more").
+    expect(found).toMatchObject({ width: 256, height: 192 });
+    expect(found.boxes.length).toBeGreaterThanOrEqual(1);
+    expect(found.boxes.length).toBeLessThanOrEqual(8);
+    const detect = ui.node('groundingdino');
+    const picture = detect.getByTestId('detections-picture');
+    await expect(picture.locator('img')).toBeVisible();
+    const boxes = picture.getByTestId('detection-box');
+    const rows = detect.getByTestId('detection-row');
+    await expect(boxes).toHaveCount(found.boxes.length);
+    await expect(rows).toHaveCount(found.boxes.length);
+    const img = (await picture.locator('img').boundingBox())!;
+    const near = (got: number, want: number) => expect(Math.abs(got - want)).toBeLessThan(2);
+    for (const [i, b] of found.boxes.entries()) {
+      const box = boxes.nth(i);
+      await expect(box.getByTestId('detection-tag')).toHaveText(`${b.label} ${b.score.toFixed(2)}`);
+      // Where it is drawn: the box's share of the 256×192 image, on the picture as drawn (canvas zoom included).
+      const drawn = (await box.boundingBox())!;
+      near(drawn.x - img.x, (b.x1 / 256) * img.width);
+      near(drawn.y - img.y, (b.y1 / 192) * img.height);
+      near(drawn.width, ((b.x2 - b.x1) / 256) * img.width);
+      near(drawn.height, ((b.y2 - b.y1) / 192) * img.height);
+      await expect(rows.nth(i)).toContainText(b.label);
+      await expect(rows.nth(i)).toContainText(b.score.toFixed(2));
+      await expect(rows.nth(i)).toContainText(
+        `${Math.round(b.x1)},${Math.round(b.y1)}–${Math.round(b.x2)},${Math.round(b.y2)}`,
+      );
+    }
+    const shot = await ui.screenshot('detections');
+    await detect.screenshot({ path: shot.replace(/\.png$/, '-node.png') });
   });
 
   it('had no page errors', () => {

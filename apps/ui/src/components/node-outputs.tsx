@@ -1,8 +1,13 @@
 import { artifactRefSchema } from '../api/api.client';
 import { api } from '../api/api.client';
 import { useUiStore } from '../store/ui.store';
+import { DetectionsView, detectionsOf } from './detections.view';
 
-/** What a node produced: images it saved as thumbnails (click for the gallery), in-memory values as their size. */
+/**
+ * What a node produced: images it saved as thumbnails (click for the gallery),
+ * boxes (detections) drawn over the node's input image and listed, other
+ * in-memory values as their size.
+ */
 export function NodeOutputs({
   runId,
   nodeId,
@@ -41,6 +46,8 @@ export function NodeOutputs({
             </button>
           );
         }
+        const detections = detectionsOf(v);
+        if (detections) return <DetectionsView key={port} port={port} nodeId={nodeId} value={detections} />;
         const d = v as { kind?: unknown; width?: unknown; height?: unknown; count?: unknown } | null;
         const size =
           d && typeof d.width === 'number' && typeof d.height === 'number' ? `${d.width}×${d.height}` : '';

@@ -49,6 +49,11 @@ interface Props {
   onNatural(size: Size): void;
   /** Drags draw (boxes); otherwise a drag does nothing and only clicks count (points). */
   draws: boolean;
+  /**
+   * Only shows the picture and its overlays (a node's outputs): no gestures,
+   * not focusable, and pointer drags move the node like anywhere else on it.
+   */
+  readOnly?: boolean;
   /** A press and release without moving: where (natural pixels, not rounded), and whether Shift was held. */
   onTap?(p: Pt, mods: { shiftKey: boolean }, natural: Size): void;
   /** A finished drag, from where it started to where it ended (natural pixels, not rounded or clipped). */
@@ -84,6 +89,7 @@ export function RegionSurface({
   natural,
   onNatural,
   draws,
+  readOnly = false,
   onTap,
   onDrag,
   onKeyDown,
@@ -137,6 +143,35 @@ export function RegionSurface({
   };
 
   if (failed === src) return <div className="mf-region-hint mf-field-error">The image cannot be loaded.</div>;
+  const image = (
+    <img
+      ref={img}
+      className="mf-region-img"
+      src={src}
+      alt={alt}
+      draggable={false}
+      onLoad={(e) => {
+        const { naturalWidth: width, naturalHeight: height } = e.currentTarget;
+        if (width > 0 && height > 0 && (width !== natural?.width || height !== natural?.height))
+          onNatural({ width, height });
+      }}
+      onError={() => setFailed(src)}
+    />
+  );
+  if (readOnly) {
+    return (
+      <div
+        className={`mf-region-frame mf-region-readonly${natural ? '' : ' mf-region-loading'}`}
+        role="group"
+        aria-label={label}
+        title={label}
+        data-testid={testId}
+      >
+        {image}
+        {natural && children?.(natural, undefined)}
+      </div>
+    );
+  }
   return (
     <div
       className={`mf-region-frame ${FIELD_CLASSES} nopan nokey${natural ? '' : ' mf-region-loading'}`}
@@ -155,19 +190,7 @@ export function RegionSurface({
       }}
       onContextMenu={(e) => gesture.current && e.preventDefault()}
     >
-      <img
-        ref={img}
-        className="mf-region-img"
-        src={src}
-        alt={alt}
-        draggable={false}
-        onLoad={(e) => {
-          const { naturalWidth: width, naturalHeight: height } = e.currentTarget;
-          if (width > 0 && height > 0 && (width !== natural?.width || height !== natural?.height))
-            onNatural({ width, height });
-        }}
-        onError={() => setFailed(src)}
-      />
+      {image}
       {natural && children?.(natural, draft)}
     </div>
   );
