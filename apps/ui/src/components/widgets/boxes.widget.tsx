@@ -3,9 +3,15 @@ import { api } from '../../api/api.client';
 import type { Box } from '../../graph/region-geometry';
 import { boxAt, boxesOf, boxFromDrag, boxStyle } from '../../graph/region-geometry';
 import { JsonWidget } from './json.widget';
-import { noImageHint, RegionSurface, useNaturalSize, useUpstreamImage } from './region-surface';
+import {
+  noImageHint,
+  RegionBar,
+  RegionFallback,
+  RegionSurface,
+  useNaturalSize,
+  useUpstreamImage,
+} from './region-surface';
 import type { WidgetProps } from './widget.types';
-import { FIELD_CLASSES } from './widget.types';
 
 const describe = (b: Box) => `${b.x1},${b.y1} → ${b.x2},${b.y2} (${b.x2 - b.x1}×${b.y2 - b.y1})`;
 
@@ -23,22 +29,15 @@ export function BoxesWidget(props: WidgetProps<'boxes'>) {
   const src = image.kind === 'ok' ? api.artifactUrl(image.artifactId) : undefined;
   const [natural, setNatural] = useNaturalSize(src);
   const [selected, setSelected] = useState<number>();
-  const [jsonOpen, setJsonOpen] = useState(false);
   const boxes = boxesOf(value ?? field.default);
   const sel = boxes && selected !== undefined && selected < boxes.length ? selected : undefined;
 
   const json = <JsonWidget {...props} />;
   if (image.kind !== 'ok' || !src || !boxes) {
-    return (
-      <div className="mf-region-widget">
-        <div className="mf-region-hint" data-testid="region-hint">
-          {boxes
-            ? noImageHint(image, 'boxes')
-            : 'These boxes are not a list of {x1, y1, x2, y2}: fix the JSON.'}
-        </div>
-        {json}
-      </div>
-    );
+    const hint = boxes
+      ? noImageHint(image, 'boxes')
+      : 'These boxes are not a list of {x1, y1, x2, y2}: fix the JSON.';
+    return <RegionFallback hint={hint} json={json} />;
   }
 
   const remove = (i: number) => {
@@ -101,36 +100,24 @@ export function BoxesWidget(props: WidgetProps<'boxes'>) {
           );
         }}
       </RegionSurface>
-      <div className="mf-region-bar">
-        <span className="mf-region-info" data-testid="region-info">
-          {sel !== undefined
+      <RegionBar
+        info={
+          sel !== undefined
             ? `box ${sel + 1}: ${describe(boxes[sel])}`
-            : `${boxes.length} ${boxes.length === 1 ? 'box' : 'boxes'}${natural ? ` on ${natural.width}×${natural.height}` : ''}`}
-        </span>
-        <button
-          type="button"
-          className={`mf-btn mf-btn-small ${FIELD_CLASSES}`}
-          disabled={!boxes.length}
-          title={`Remove every box`}
-          onClick={() => {
-            onChange([]);
-            setSelected(undefined);
-          }}
-        >
-          Clear
-        </button>
-        <button
-          type="button"
-          className={`mf-btn mf-btn-small ${FIELD_CLASSES}${jsonOpen ? ' mf-active' : ''}`}
-          aria-expanded={jsonOpen}
-          aria-label={`Edit ${noun} as JSON`}
-          title={`Edit ${noun} as JSON (exact numbers)`}
-          onClick={() => setJsonOpen(!jsonOpen)}
-        >
-          {'{ }'}
-        </button>
-      </div>
-      {jsonOpen && json}
+            : `${boxes.length} ${boxes.length === 1 ? 'box' : 'boxes'}${natural ? ` on ${natural.width}×${natural.height}` : ''}`
+        }
+        noun={noun}
+        clearTitle="Remove every box"
+        onClear={
+          boxes.length
+            ? () => {
+                onChange([]);
+                setSelected(undefined);
+              }
+            : undefined
+        }
+        json={json}
+      />
     </div>
   );
 }

@@ -1,11 +1,16 @@
-import { useState } from 'react';
 import { api } from '../../api/api.client';
 import type { LabeledPoint } from '../../graph/region-geometry';
 import { pct, pixelAt, pointsOf } from '../../graph/region-geometry';
 import { JsonWidget } from './json.widget';
-import { noImageHint, RegionSurface, useNaturalSize, useUpstreamImage } from './region-surface';
+import {
+  noImageHint,
+  RegionBar,
+  RegionFallback,
+  RegionSurface,
+  useNaturalSize,
+  useUpstreamImage,
+} from './region-surface';
 import type { WidgetProps } from './widget.types';
-import { FIELD_CLASSES } from './widget.types';
 
 const kind = (p: LabeledPoint) => (p.label === 1 ? 'positive' : 'negative');
 
@@ -21,22 +26,15 @@ export function PointsWidget(props: WidgetProps<'points'>) {
   const image = useUpstreamImage(nodeId);
   const src = image.kind === 'ok' ? api.artifactUrl(image.artifactId) : undefined;
   const [natural, setNatural] = useNaturalSize(src);
-  const [jsonOpen, setJsonOpen] = useState(false);
   const raw = value ?? field.default;
   const points = pointsOf(raw);
 
   const json = <JsonWidget {...props} />;
   if (image.kind !== 'ok' || !src || !points) {
-    return (
-      <div className="mf-region-widget">
-        <div className="mf-region-hint" data-testid="region-hint">
-          {points
-            ? noImageHint(image, 'points')
-            : 'These points are not a list of {x, y, label}: fix the JSON.'}
-        </div>
-        {json}
-      </div>
-    );
+    const hint = points
+      ? noImageHint(image, 'points')
+      : 'These points are not a list of {x, y, label}: fix the JSON.';
+    return <RegionFallback hint={hint} json={json} />;
   }
 
   // Edits keep the entries as they were (extra keys, an omitted label).
@@ -84,32 +82,13 @@ export function PointsWidget(props: WidgetProps<'points'>) {
           ))
         }
       </RegionSurface>
-      <div className="mf-region-bar">
-        <span className="mf-region-info" data-testid="region-info">
-          {points.length} {points.length === 1 ? 'point' : 'points'} ({positive} +, {points.length - positive}{' '}
-          −)
-        </span>
-        <button
-          type="button"
-          className={`mf-btn mf-btn-small ${FIELD_CLASSES}`}
-          disabled={!points.length}
-          title="Remove every point"
-          onClick={() => onChange([])}
-        >
-          Clear
-        </button>
-        <button
-          type="button"
-          className={`mf-btn mf-btn-small ${FIELD_CLASSES}${jsonOpen ? ' mf-active' : ''}`}
-          aria-expanded={jsonOpen}
-          aria-label={`Edit ${noun} as JSON`}
-          title={`Edit ${noun} as JSON (exact numbers)`}
-          onClick={() => setJsonOpen(!jsonOpen)}
-        >
-          {'{ }'}
-        </button>
-      </div>
-      {jsonOpen && json}
+      <RegionBar
+        info={`${points.length} ${points.length === 1 ? 'point' : 'points'} (${positive} +, ${points.length - positive} −)`}
+        noun={noun}
+        clearTitle="Remove every point"
+        onClear={points.length ? () => onChange([]) : undefined}
+        json={json}
+      />
     </div>
   );
 }

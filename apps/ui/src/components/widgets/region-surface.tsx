@@ -195,3 +195,63 @@ export function RegionSurface({
     </div>
   );
 }
+
+/** What a region widget shows when it cannot draw: why (or what is wrong with the value), and the JSON editor. */
+export function RegionFallback({ hint, json }: { hint: string; json: ReactNode }) {
+  return (
+    <div className="mf-region-widget">
+      <div className="mf-region-hint" data-testid="region-hint">
+        {hint}
+      </div>
+      {json}
+    </div>
+  );
+}
+
+/** The bar under a region picture: a summary, Clear, and the `{ }` toggle that opens the JSON below it. */
+export function RegionBar({
+  info,
+  noun,
+  clearTitle,
+  onClear,
+  json,
+}: {
+  info: ReactNode;
+  /** The param's label in lower case ("boxes", "points"). */
+  noun: string;
+  clearTitle: string;
+  /** Absent when there is nothing to clear. */
+  onClear?: () => void;
+  json: ReactNode;
+}) {
+  const [jsonOpen, setJsonOpen] = useState(false);
+  return (
+    <>
+      <div className="mf-region-bar">
+        <span className="mf-region-info" data-testid="region-info">
+          {info}
+        </span>
+        <button
+          type="button"
+          className={`mf-btn mf-btn-small ${FIELD_CLASSES}`}
+          disabled={!onClear}
+          title={clearTitle}
+          onClick={onClear}
+        >
+          Clear
+        </button>
+        <button
+          type="button"
+          className={`mf-btn mf-btn-small ${FIELD_CLASSES}${jsonOpen ? ' mf-active' : ''}`}
+          aria-expanded={jsonOpen}
+          aria-label={`Edit ${noun} as JSON`}
+          title={`Edit ${noun} as JSON (exact numbers)`}
+          onClick={() => setJsonOpen(!jsonOpen)}
+        >
+          {'{ }'}
+        </button>
+      </div>
+      {jsonOpen && json}
+    </>
+  );
+}
