@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineNode, maskValue, port } from '../../contract';
-import { runCpuTask } from '../../workers/cpu-pool';
+import { defineNode, port } from '../../contract';
+import { runMaskOp } from './run-mask-op';
 
 export const MaskDilateNode = defineNode({
   type: 'MaskDilate',
@@ -26,13 +26,6 @@ export const MaskDilateNode = defineNode({
   }),
 
   async execute({ inputs: { mask }, params, ctx }) {
-    // Big masks run in a CPU worker (the input is copied there: it is the upstream node's); small ones inline.
-    const data = await runCpuTask(
-      ctx,
-      'dilate',
-      { data: mask.data, width: mask.width, height: mask.height, radius: params.radius },
-      { pixels: mask.width * mask.height },
-    );
-    return { mask: maskValue(mask.width, mask.height, data) };
+    return { mask: await runMaskOp(ctx, 'dilate', mask, params.radius) };
   },
 });
