@@ -195,14 +195,16 @@ run('drawing boxes and points on the picture in chromium', () => {
     await m.move(drawn.x + drawn.width + 40, drawn.y - 30, { steps: 8 });
     await m.up();
     await expect(boxesOnImage()).toHaveCount(2);
-    const json = JSON.parse(await ui.param('boxestomask', 'boxes').inputValue()) as Box[];
+    const boxesJson = async () => JSON.parse(await ui.param('boxestomask', 'boxes').inputValue()) as Box[];
+    const json = await eventually(boxesJson, (v) => v.length === 2);
+    expect(json).toHaveLength(2);
     expect(json[1].x2).toBe(W);
     expect(json[1].y1).toBe(0);
     await expect(ui.node('boxestomask').getByTestId('region-info')).toContainText('box 2:');
     await ui.press('Delete');
     await expect(boxesOnImage()).toHaveCount(1);
     await expect(ui.nodes()).toHaveCount(4);
-    expect(JSON.parse(await ui.param('boxestomask', 'boxes').inputValue())).toEqual([savedBox]);
+    expect(await eventually(boxesJson, (v) => v.length === 1)).toEqual([savedBox]);
   });
 
   it('saves the drawn box and the run masks exactly that rectangle of the image', async () => {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { WidgetProps } from './widget.types';
 import { FIELD_CLASSES } from './widget.types';
 
@@ -7,10 +7,14 @@ export function JsonWidget({ field, value, onChange, idPrefix }: WidgetProps<'js
   const shown = JSON.stringify(value ?? field.default ?? null);
   const [draft, setDraft] = useState(shown);
   const [error, setError] = useState<string>();
-  useEffect(() => {
+  // A new value from outside (a drawn box, undo) replaces the text in the same
+  // render, so the field never shows the old value for a frame.
+  const [synced, setSynced] = useState(shown);
+  if (synced !== shown) {
+    setSynced(shown);
     setDraft(shown);
     setError(undefined);
-  }, [shown]);
+  }
   const commit = (text: string) => {
     try {
       const v: unknown = JSON.parse(text);
