@@ -139,6 +139,34 @@ export const OutputNode = defineNode({
   },
 });
 
+/** A w×h grey picture and a mask of its left half. */
+export const PictureNode = defineNode({
+  type: 'Picture',
+  version: 1,
+  title: 'Picture',
+  category: 'test',
+  description: 'A grey image and the mask of its left half.',
+  inputs: {},
+  outputs: { image: port('IMAGE'), mask: port('MASK'), size: port('NUMBER') },
+  params: z.object({ width: z.number().int().min(2).default(8), height: z.number().int().min(1).default(4) }),
+  async execute({ params: { width, height }, ctx }) {
+    count(ctx.nodeId);
+    const mask = new Uint8Array(width * height);
+    for (let y = 0; y < height; y++) mask.fill(255, y * width, y * width + width / 2);
+    return {
+      image: {
+        kind: 'image',
+        width,
+        height,
+        channels: 3,
+        data: new Uint8Array(width * height * 3).fill(128),
+      },
+      mask: { kind: 'mask', width, height, data: mask },
+      size: width * height,
+    };
+  },
+});
+
 export function createTestRegistry(): NodeRegistry {
-  return new NodeRegistry([ConstNode, AddNode, TextNode, FailNode, RandomNode, OutputNode]);
+  return new NodeRegistry([ConstNode, AddNode, TextNode, FailNode, RandomNode, OutputNode, PictureNode]);
 }

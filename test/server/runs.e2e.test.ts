@@ -121,6 +121,88 @@ describe('runs over socket.io', () => {
     ]);
   });
 
+  /*
+   *   load ──► box ──► dilate ──► fill ──► save      (load comes from the cache)
+   *     └──────────────────────────┘
+   */
+  it('shows every image and mask a node produced as a small preview, cached nodes too; no raw pixels stored', async () => {
+    const graph = {
+      ...classical,
+      nodes: classical.nodes.map((n) => (n.id === 'load' ? { ...n, params: { image: imageId } } : n)),
+    };
+    const runGraph = async (inputs: Record<string, unknown>) => {
+      const res = await server.api.post<RunRecord>('/api/runs', { workflow: graph, inputs });
+      expect(res.status).toBe(202);
+      await client.send('subscribe', { runId: res.body.id });
+      await client.waitForEnd(res.body.id);
+      return res.body.id;
+    };
+    await runGraph({ box: [{ x1: 0, y1: 0, x2: 10, y2: 10 }] });
+    const box = { x1: 30, y1: 50, x2: 130, y2: 90 };
+    const runId = await runGraph({ box: [box] });
+    const events = client.of(runId);
+    type Preview = { url: string; mime: string; width: number; height: number };
+    const outputsOf = (nodeId: string) => {
+      const e = events.find(
+        (x) => x.nodeId === nodeId && (x.type === 'node.finished' || x.type === 'node.cached'),
+      );
+      expect(e?.data.previews).toBeUndefined();
+      return e!.data.outputs as Record<string, { kind: string; width: number; preview?: Preview }>;
+    };
+    const decode = async (p: Preview) => {
+      const [head, b64] = p.url.split(',');
+      expect(head).toBe(`data:${p.mime};base64`);
+      const img = sharp(Buffer.from(b64, 'base64'));
+      const { channels } = await img.metadata();
+      // A grayscale PNG is read back as one channel (libvips would widen it to sRGB).
+      return (channels === 1 ? img.extractChannel(0) : img).raw().toBuffer({ resolveWithObject: true });
+    };
+
+    // load came from the first run's cache: a cached node still says what it holds.
+    expect(events.find((e) => e.nodeId === 'load')?.type).toBe('node.cached');
+    const loaded = outputsOf('load');
+    expect(loaded.image).toMatchObject({
+      kind: 'image',
+      width: 320,
+      preview: { mime: 'image/jpeg', width: 256, height: 192 },
+    });
+    expect((await decode(loaded.image.preview!)).info).toMatchObject({
+      width: 256,
+      height: 192,
+      channels: 3,
+    });
+
+    // The box mask is small enough to come at full size: exactly the rectangle, white on black.
+    const boxMask = outputsOf('box').mask;
+    expect(boxMask.preview).toMatchObject({ mime: 'image/png', width: 320, height: 240 });
+    const bm = await decode(boxMask.preview!);
+    expect(bm.info).toMatchObject({ channels: 1 });
+    let inside = 0;
+    for (let y = 0; y < 240; y++)
+      for (let x = 0; x < 320; x++) {
+        const inBox = x >= box.x1 && x < box.x2 && y >= box.y1 && y < box.y2;
+        if (bm.data[y * 320 + x] !== (inBox ? 255 : 0)) throw new Error(`box preview wrong at ${x},${y}`);
+        if (inBox) inside++;
+      }
+    expect(inside).toBe(100 * 40);
+
+    // The grown mask covers the box and more; the filled image has its preview too.
+    const grown = await decode(outputsOf('dilate').mask.preview!);
+    let grownCount = 0;
+    for (let i = 0; i < grown.data.length; i++) {
+      if (bm.data[i] === 255) expect(grown.data[i]).toBe(255);
+      if (grown.data[i] === 255) grownCount++;
+    }
+    expect(grownCount).toBeGreaterThan(inside);
+    expect(outputsOf('fill').image.preview?.mime).toBe('image/jpeg');
+    // An artifact output has no preview: it is a file with its own thumbnail.
+    expect(outputsOf('save').artifact.preview).toBeUndefined();
+
+    // What was stored is what was sent: previews as data URLs, no raw values.
+    const stored = await server.api.get<{ events: RunEvent[] }>(`/api/runs/${runId}/events`);
+    expect(stored.body.events).toEqual(events);
+  });
+
   it('submits a graph over REST (202) and changes only what a new input feeds', async () => {
     const graph = {
       ...classical,

@@ -155,6 +155,39 @@ describe('Engine', () => {
     expect(changed.result.nodes.s1.status).toBe('done');
   });
 
+  it('hands image and mask outputs to listeners as previews, from cache too, and describes them without pixels', async () => {
+    //   pic ──size──► out
+    const wf: WorkflowInput = {
+      version: 1,
+      nodes: [node('pic', 'Picture', { width: 8, height: 4 }), node('out', 'Output')],
+      edges: [edge('pic', 'size', 'out', 'value')],
+    };
+    const engine = new Engine({ registry: createTestRegistry() });
+    const described = {
+      image: { kind: 'image', width: 8, height: 4, channels: 3 },
+      mask: { kind: 'mask', width: 8, height: 4 },
+      size: 32,
+    };
+    for (const expected of ['node.finished', 'node.cached']) {
+      const { events } = await run(engine, wf);
+      const e = events.find(
+        (x) => x.nodeId === 'pic' && (x.type === 'node.finished' || x.type === 'node.cached'),
+      );
+      expect(e?.type).toBe(expected);
+      expect(e?.data.outputs).toEqual(described);
+      const previews = e?.data.previews as Record<string, { kind: string; data: Uint8Array }>;
+      // Only pictures: the number is not previewed; the values keep their pixels for the host to shrink.
+      expect(Object.keys(previews).sort()).toEqual(['image', 'mask']);
+      expect(previews.mask.data.slice(0, 8)).toEqual(new Uint8Array([255, 255, 255, 255, 0, 0, 0, 0]));
+      expect(previews.image.data.length).toBe(8 * 4 * 3);
+      // Nodes without pictures carry no previews.
+      expect(
+        events.find((x) => x.nodeId === 'out' && x.type === 'node.finished')?.data.previews,
+      ).toBeUndefined();
+    }
+    expect(executions.get('pic')).toBe(1);
+  });
+
   it('treats param key order as irrelevant for the cache', async () => {
     const engine = new Engine({ registry: createTestRegistry() });
     await run(engine, { version: 1, nodes: [node('a', 'Const', { value: 1, delayMs: 0 })], edges: [] });

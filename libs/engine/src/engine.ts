@@ -188,7 +188,7 @@ export class Engine {
         if (hit) {
           values.set(id, hit);
           summaries[id] = { status: 'cached', cached: true, ms: 0 };
-          emit('node.cached', { key }, id);
+          emit('node.cached', { key, outputs: describeOutputs({ [id]: hit })[id], ...previewsOf(hit) }, id);
           return;
         }
         summaries[id] = { status: 'running' };
@@ -206,7 +206,12 @@ export class Engine {
         summaries[id] = { status: 'done', ms, cached: false, ...(warnings.length ? { warnings } : {}) };
         emit(
           'node.finished',
-          { ms, ...(warnings.length ? { warnings } : {}), outputs: describeOutputs({ [id]: out })[id] },
+          {
+            ms,
+            ...(warnings.length ? { warnings } : {}),
+            outputs: describeOutputs({ [id]: out })[id],
+            ...previewsOf(out),
+          },
           id,
         );
       } catch (err) {
@@ -308,6 +313,22 @@ export class Engine {
       .update(canonicalJson([`${p.def.type}@${p.def.version}`, p.params, inputs, extra]))
       .digest('hex');
   }
+}
+
+/**
+ * The image, mask and masks outputs of a node, as the values themselves (by
+ * reference, nothing copied), under `previews` in node.finished and
+ * node.cached events. A host that shows them (the server) turns them into
+ * small pictures before the event is stored or sent; the rest ignore them.
+ * They are never JSON: a listener that stores events must replace them.
+ */
+export function previewsOf(out: NodeOutputs): { previews?: Record<string, unknown> } {
+  const previews: Record<string, unknown> = {};
+  for (const [port, v] of Object.entries(out)) {
+    const kind = (v as { kind?: unknown } | null)?.kind;
+    if (kind === 'image' || kind === 'mask' || kind === 'masks') previews[port] = v;
+  }
+  return Object.keys(previews).length ? { previews } : {};
 }
 
 /** A JSON-safe description of node outputs for events and summaries (no pixel data). */

@@ -19,6 +19,13 @@ export interface RawImage {
   data: Uint8Array;
 }
 
+/** One-channel mask pixels (255 = masked), as nodes pass them (MaskValue). */
+export interface RawMask {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
 /** Image decoding and encoding (libvips through sharp, magic bytes through file-type). */
 @Injectable()
 export class ImageRepository {
@@ -67,6 +74,38 @@ export class ImageRepository {
       .resize(size, size, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 80 })
       .toBuffer();
+  }
+
+  /**
+   * A small grayscale PNG data URL of masks (white = masked; several are
+   * united): each is shrunk first, so the union is computed on the small picture.
+   */
+  async maskPreviewDataUrl(
+    masks: RawMask[],
+    maxSide: number,
+  ): Promise<{ url: string; width: number; height: number }> {
+    if (!masks.length) throw new Error('no mask to preview');
+    const small = await Promise.all(
+      masks.map((m) =>
+        sharp(m.data, { raw: { width: m.width, height: m.height, channels: 1 } })
+          .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
+          // libvips hands one-channel raw input back as sRGB: keep one channel.
+          .extractChannel(0)
+          .raw()
+          .toBuffer({ resolveWithObject: true }),
+      ),
+    );
+    const { info } = small[0];
+    const union = Buffer.from(small[0].data);
+    for (const s of small.slice(1)) {
+      if (s.info.width !== info.width || s.info.height !== info.height) continue;
+      for (let i = 0; i < union.length; i++) if (s.data[i] > union[i]) union[i] = s.data[i];
+    }
+    const png = await sharp(union, { raw: { width: info.width, height: info.height, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
+    return { url: `data:image/png;base64,${png.toString('base64')}`, width: info.width, height: info.height };
   }
 
   /** A small JPEG data URL of raw pixels, for progress previews. */

@@ -2,13 +2,15 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { RunEvent, RunEventType } from '@maskflow/workflow';
 import { EventBusRepository } from '../repositories/event-bus.repository';
 import { ImageRepository } from '../repositories/image.repository';
-import type { RawImage } from '../repositories/image.repository';
+import type { RawImage, RawMask } from '../repositories/image.repository';
 import { RunEventRepository } from '../repositories/run-event.repository';
 
 /** At most this often per node (10/s); the latest progress of a node is always delivered. */
 export const PROGRESS_INTERVAL_MS = 100;
-/** Longest side of a progress preview. */
+/** Longest side of a progress preview and of an image output's preview. */
 export const PREVIEW_MAX_SIDE = 256;
+/** Longest side of a mask output's preview (big enough to lay over the result in the gallery). */
+export const MASK_PREVIEW_MAX_SIDE = 512;
 
 export type EventDraft = Pick<RunEvent, 'type' | 'data'> & { nodeId?: string };
 
@@ -195,11 +197,12 @@ export class RunEventService {
     s.draining = undefined;
   }
 
-  /** Previews become small JPEG data URLs; raw pixels never go on the wire or into the database. */
+  /** Previews become small data URLs; raw pixels never go on the wire or into the database. */
   private async jsonSafe(
     type: RunEventType,
     data: Record<string, unknown>,
   ): Promise<Record<string, unknown>> {
+    if (type === 'node.finished' || type === 'node.cached') return this.withOutputPreviews(data);
     if (type !== 'node.progress' || !isRawImage(data.preview)) return data;
     try {
       const p = await this.images.previewDataUrl(data.preview, PREVIEW_MAX_SIDE);
@@ -212,4 +215,58 @@ export class RunEventService {
       return rest;
     }
   }
+
+  /**
+   * The engine hands a finished (or cached) node's image, mask and masks
+   * outputs over as `previews`; each becomes `outputs[port].preview`, a JPEG
+   * (images) or grayscale PNG (masks, several united) data URL. One that
+   * cannot be made is left out; the raw values are always dropped.
+   */
+  private async withOutputPreviews(data: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const { previews, ...rest } = data;
+    if (!previews || typeof previews !== 'object') return rest;
+    const outputs = { ...((rest.outputs as Record<string, unknown> | undefined) ?? {}) };
+    await Promise.all(
+      Object.entries(previews as Record<string, unknown>).map(async ([port, v]) => {
+        const described = outputs[port];
+        if (!described || typeof described !== 'object') return;
+        try {
+          const preview = await this.outputPreview(v);
+          if (preview) outputs[port] = { ...described, preview };
+        } catch (err) {
+          this.log.warn(`no preview of ${port}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }),
+    );
+    return { ...rest, outputs };
+  }
+
+  private async outputPreview(v: unknown): Promise<Record<string, unknown> | undefined> {
+    const o = v as { kind?: unknown; items?: unknown } | null;
+    if (o?.kind === 'image' && isRawImage(v)) {
+      const p = await this.images.previewDataUrl(v, PREVIEW_MAX_SIDE);
+      return { mime: 'image/jpeg', ...p };
+    }
+    const masks =
+      o?.kind === 'mask'
+        ? [v]
+        : o?.kind === 'masks' && Array.isArray(o.items)
+          ? o.items.map((i) => i?.mask)
+          : [];
+    if (!masks.length || !masks.every(isRawMask)) return undefined;
+    const p = await this.images.maskPreviewDataUrl(masks, MASK_PREVIEW_MAX_SIDE);
+    return { mime: 'image/png', ...p };
+  }
+}
+
+function isRawMask(v: unknown): v is RawMask {
+  const o = v as Partial<RawMask> | null;
+  return (
+    !!o &&
+    typeof o === 'object' &&
+    typeof o.width === 'number' &&
+    typeof o.height === 'number' &&
+    o.data instanceof Uint8Array &&
+    o.data.length === o.width * o.height
+  );
 }
