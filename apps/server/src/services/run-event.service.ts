@@ -247,12 +247,8 @@ export class RunEventService {
       const p = await this.images.previewDataUrl(v, PREVIEW_MAX_SIDE);
       return { mime: 'image/jpeg', ...p };
     }
-    const masks =
-      o?.kind === 'mask'
-        ? [v]
-        : o?.kind === 'masks' && Array.isArray(o.items)
-          ? o.items.map((i) => i?.mask)
-          : [];
+    const items = o?.kind === 'masks' && Array.isArray(o.items) ? (o.items as Array<{ mask?: unknown }>) : [];
+    const masks: unknown[] = o?.kind === 'mask' ? [v] : items.map((i) => i?.mask);
     if (!masks.length || !masks.every(isRawMask)) return undefined;
     const p = await this.images.maskPreviewDataUrl(masks, MASK_PREVIEW_MAX_SIDE);
     return { mime: 'image/png', ...p };
