@@ -118,10 +118,15 @@ export class Api {
     return this.request<T>('DELETE', p);
   }
 
-  async upload<T = Record<string, unknown>>(bytes: Buffer, name = 'photo.png'): Promise<Reply<T>> {
+  /** A multipart upload of one file field named "file" (to /api/artifacts unless told). */
+  async upload<T = Record<string, unknown>>(
+    bytes: Buffer,
+    name = 'photo.png',
+    to = '/api/artifacts',
+  ): Promise<Reply<T>> {
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(bytes)]), name);
-    const res = await fetch(`${this.url}/api/artifacts`, {
+    const res = await fetch(`${this.url}${to}`, {
       method: 'POST',
       body: form,
       headers: this.token ? { authorization: `Bearer ${this.token}` } : {},

@@ -43,6 +43,25 @@ export class ArtifactController {
     return this.service.upload(file);
   }
 
+  @Post(':id/mask')
+  @ApiOperation({
+    summary:
+      'Paint a mask on an uploaded image: the file (same size, white = masked) becomes the alpha of a new upload, ' +
+      'which Load Image turns into its mask output; returns the new id',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: { file: { type: 'string', format: 'binary' } },
+      required: ['file'],
+    },
+  })
+  @UseInterceptors(FileInterceptor('file'))
+  mask(@Param('id', id) aid: string, @UploadedFile() file: Upload | undefined) {
+    return this.service.withMask(aid, file);
+  }
+
   @Get(':id')
   @Header('Cache-Control', 'private, max-age=31536000, immutable')
   @Header('X-Content-Type-Options', 'nosniff')

@@ -77,6 +77,39 @@ export class ImageRepository {
   }
 
   /**
+   * The image with `mask` as its alpha, as PNG: RGB untouched, alpha =
+   * 255 − the mask's luminance, so Load Image selects what was painted (the
+   * ComfyUI convention: masked = transparent). A transparent part of the mask
+   * counts as black (not masked). The sizes must match; the caller checks.
+   */
+  async withMaskAsAlpha(
+    image: Buffer,
+    mask: Buffer,
+    maxPixels: number,
+  ): Promise<{ bytes: Buffer; width: number; height: number }> {
+    const m = await sharp(mask, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+      .rotate()
+      .flatten({ background: '#000000' })
+      .toColourspace('b-w')
+      .extractChannel(0)
+      .negate()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    // Two pipelines: sharp applies removeAlpha after joinChannel within one, which would drop the new alpha.
+    const rgb = await sharp(image, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(rgb.data, {
+      raw: { width: rgb.info.width, height: rgb.info.height, channels: rgb.info.channels },
+    })
+      .joinChannel(m.data, { raw: { width: m.info.width, height: m.info.height, channels: 1 } })
+      .png({ compressionLevel: 6 })
+      .toBuffer({ resolveWithObject: true });
+    return { bytes: data, width: info.width, height: info.height };
+  }
+
+  /**
    * A small grayscale PNG data URL of masks (white = masked; several are
    * united): each is shrunk first, so the union is computed on the small picture.
    */

@@ -86,44 +86,8 @@ export class ArtifactService {
     };
   }
 
-  async upload(file: UploadedFile | undefined): Promise<ArtifactRecord> {
-    if (!file?.buffer?.length) {
-      throw ApiError.badRequest(
-        'missing-file',
-        'send the image as a multipart/form-data field named "file"',
-        { field: 'file' },
-      );
-    }
-    const sniffed = await this.images.sniff(file.buffer);
-    const format = sniffed ? ACCEPTED[sniffed.mime] : undefined;
-    if (!format) {
-      throw ApiError.user(
-        415,
-        'not-an-image',
-        `the upload is ${sniffed ? sniffed.mime : 'not a recognised file type'}; accepted are PNG, JPEG, WebP, GIF, TIFF and AVIF images`,
-        { field: 'file' },
-      );
-    }
-    let header;
-    try {
-      header = await this.images.header(file.buffer);
-    } catch (err) {
-      throw ApiError.badRequest('corrupt-image', `the image cannot be read: ${(err as Error).message}`, {
-        field: 'file',
-      });
-    }
-    const pixels = header.width * header.height;
-    if (!header.width || !header.height)
-      throw ApiError.badRequest('corrupt-image', 'the image has no size in its header', { field: 'file' });
-    // Checked on the header, before a single pixel is decoded: a 100000×100000 PNG is a few KB on the wire.
-    if (pixels > this.config.maxPixels) {
-      throw ApiError.user(
-        413,
-        'too-many-pixels',
-        `the image is ${header.width}×${header.height} = ${pixels} pixels; the limit is ${this.config.maxPixels} (MASKFLOW_MAX_PIXELS)`,
-        { field: 'file' },
-      );
-    }
+  async upload(upload: UploadedFile | undefined): Promise<ArtifactRecord> {
+    const { file, format } = await this.checkedImage(upload, 'image');
     let encoded;
     try {
       encoded = await this.images.reencode(file.buffer, format, this.config.maxPixels);
@@ -144,6 +108,44 @@ export class ArtifactService {
     );
   }
 
+  /**
+   * A new upload: the image `id` with the uploaded mask (white = masked) as
+   * its alpha, for Load Image's mask output. The original stays as it was.
+   */
+  async withMask(id: string, upload: UploadedFile | undefined): Promise<ArtifactRecord> {
+    const source = await this.get(id);
+    if (!source.mime.startsWith('image/') || !source.width || !source.height)
+      throw ApiError.badRequest('not-an-image', `artifact ${id} is not an image`, { field: 'id' });
+    const { file, ...header } = await this.checkedImage(upload, 'mask');
+    if (header.width !== source.width || header.height !== source.height) {
+      throw ApiError.badRequest(
+        'mask-size',
+        `the mask is ${header.width}×${header.height} but the image is ${source.width}×${source.height}; paint the mask at the image's size`,
+        { field: 'file' },
+      );
+    }
+    let encoded;
+    try {
+      encoded = await this.images.withMaskAsAlpha(
+        await this.storage.readArtifact(id),
+        file.buffer,
+        this.config.maxPixels,
+      );
+    } catch (err) {
+      throw ApiError.badRequest('corrupt-image', `the mask cannot be decoded: ${(err as Error).message}`, {
+        field: 'file',
+      });
+    }
+    const base = (source.name ?? 'upload').replace(/\.[^.]*$/, '').replace(/-masked$/, '');
+    return toArtifactRecord(
+      await this.persist(
+        encoded.bytes,
+        { mime: 'image/png', name: `${base}-masked.png`, width: encoded.width, height: encoded.height },
+        { upload: true },
+      ),
+    );
+  }
+
   async get(id: string): Promise<ArtifactEntity> {
     const a = await this.artifacts.get(id);
     if (!a || !(await this.storage.artifactExists(id))) throw ApiError.notFound('artifact', id);
@@ -158,6 +160,55 @@ export class ArtifactService {
   async thumbnail(id: string, size: number): Promise<Buffer> {
     await this.get(id);
     return this.images.thumbnail(await this.storage.readArtifact(id), size);
+  }
+
+  /**
+   * The checks every uploaded image passes before a pixel is decoded: there is
+   * a file, its bytes say it is an image we accept, its header is readable
+   * and within the pixel limit.
+   */
+  private async checkedImage(
+    file: UploadedFile | undefined,
+    what: 'image' | 'mask',
+  ): Promise<{ file: UploadedFile; format: EncodedFormat; width: number; height: number }> {
+    if (!file?.buffer?.length) {
+      throw ApiError.badRequest(
+        'missing-file',
+        `send the ${what} as a multipart/form-data field named "file"`,
+        { field: 'file' },
+      );
+    }
+    const sniffed = await this.images.sniff(file.buffer);
+    const format = sniffed ? ACCEPTED[sniffed.mime] : undefined;
+    if (!format) {
+      throw ApiError.user(
+        415,
+        'not-an-image',
+        `the upload is ${sniffed ? sniffed.mime : 'not a recognised file type'}; accepted are PNG, JPEG, WebP, GIF, TIFF and AVIF images`,
+        { field: 'file' },
+      );
+    }
+    let header;
+    try {
+      header = await this.images.header(file.buffer);
+    } catch (err) {
+      throw ApiError.badRequest('corrupt-image', `the ${what} cannot be read: ${(err as Error).message}`, {
+        field: 'file',
+      });
+    }
+    const pixels = header.width * header.height;
+    if (!header.width || !header.height)
+      throw ApiError.badRequest('corrupt-image', `the ${what} has no size in its header`, { field: 'file' });
+    // Checked on the header, before a single pixel is decoded: a 100000×100000 PNG is a few KB on the wire.
+    if (pixels > this.config.maxPixels) {
+      throw ApiError.user(
+        413,
+        'too-many-pixels',
+        `the ${what} is ${header.width}×${header.height} = ${pixels} pixels; the limit is ${this.config.maxPixels} (MASKFLOW_MAX_PIXELS)`,
+        { field: 'file' },
+      );
+    }
+    return { file, format, width: header.width, height: header.height };
   }
 
   /**
