@@ -11,7 +11,9 @@
  * fixture models (registered as the manifest ids through MASKFLOW_MODEL_PATHS):
  * every node must end done and the output image must show on the SaveImage
  * node; GroundingDINO's box must be drawn over its input image and listed
- * under the node. Screenshots: test-artifacts/ui/text-guided/.
+ * under the node; SAM's and the dilation's masks must show as small previews
+ * on their nodes, and the gallery's mask overlay must be the mask SDInpaint
+ * was fed. Screenshots: test-artifacts/ui/text-guided/.
  */
 import { generateTinyModels } from '../fixtures/generate-tiny-models';
 import sharp from 'sharp';
@@ -20,7 +22,7 @@ import type { RunEvent } from '@maskflow/workflow';
 import { artifactsDir, chromiumAvailable, launchChromium } from './support/chromium';
 import type { BrowserSession } from './support/chromium';
 import { EditorPage } from './support/editor-page';
-import './support/locator-matchers';
+import { eventually } from './support/locator-matchers';
 import { startUiServer } from './support/ui-server';
 import type { UiServer } from './support/ui-server';
 
@@ -228,6 +230,61 @@ run('text-guided inpainting graph in chromium', () => {
     }
     const shot = await ui.screenshot('detections');
     await detect.screenshot({ path: shot.replace(/\.png$/, '-node.png') });
+  });
+
+  it('shows the masks on their nodes and overlays the one SDInpaint was fed in the gallery', async () => {
+    type Natural = { naturalWidth: number; naturalHeight: number; complete: boolean };
+    for (const id of ['sam', 'maskdilate']) {
+      const node = ui.node(id);
+      // The label stays beside the picture: port, kind and the mask's own size (the 256×192 scene).
+      await expect(node.locator('.mf-output-preview .mf-output-value').first()).toContainText('mask 256×192');
+      const img = node.locator('[data-testid="node-output-preview"][data-kind="mask"]');
+      await expect(img).toBeVisible();
+      const [w, h] = await eventually(
+        () =>
+          img.evaluate((el) => {
+            const i = el as unknown as Natural;
+            return [i.naturalWidth, i.naturalHeight];
+          }),
+        ([nw]) => nw > 0,
+      );
+      // A real, decodable PNG of the mask, no bigger than 512 on its long side, the scene's shape.
+      expect(Math.max(w, h)).toBeGreaterThan(0);
+      expect(Math.max(w, h)).toBeLessThanOrEqual(512);
+      expect(Math.abs(w / h - 256 / 192)).toBeLessThan(0.02);
+      expect(await img.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+      expect(await img.getAttribute('draggable')).toBe('false');
+    }
+    // SAM's MASKS output (the union of its masks) gets one too.
+    await expect(
+      ui.node('sam').locator('[data-testid="node-output-preview"][data-kind="masks"]'),
+    ).toBeVisible();
+    await ui
+      .node('sam')
+      .screenshot({ path: (await ui.screenshot('mask-previews')).replace(/\.png$/, '-sam.png') });
+
+    await ui.node('saveimage').getByTestId('node-output-image').click();
+    await expect(page.getByTestId('before-after')).toBeVisible();
+    await page.getByLabel('mask overlay').check();
+    const caption = page.getByTestId('mask-caption');
+    await expect(caption).toContainText('% of the image');
+    await expect(caption).toContainText('mask: maskdilate.mask → sdinpaint');
+    const overlay = page.getByTestId('mask-overlay');
+    await expect(overlay).toHaveAttribute('data-mask', 'fed');
+    // Painted at the preview's size, stretched over the result.
+    const canvas = await overlay.evaluate((el) => {
+      const c = el as unknown as { width: number; height: number };
+      return [c.width, c.height];
+    });
+    const natural = await ui
+      .node('maskdilate')
+      .locator('[data-testid="node-output-preview"][data-kind="mask"]')
+      .evaluate((el) => {
+        const i = el as unknown as Natural;
+        return [i.naturalWidth, i.naturalHeight];
+      });
+    expect(canvas).toEqual(natural);
+    await ui.screenshot('gallery-mask-overlay');
   });
 
   it('had no page errors', () => {

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { RunRecord } from '@maskflow/workflow';
 import { FrameBatcher } from '../src/store/frame-batcher';
 import { applyRunEvent, emptyRun } from '../src/store/run-events';
 import { runEventBatcher, useRunStore } from '../src/store/run.store';
@@ -149,6 +150,136 @@ describe('run events → per-node state', () => {
     );
     expect(r.nodes.a).toMatchObject({ value: 1, max: 2 });
     expect(r.nodes.a.preview).toBeUndefined();
+  });
+});
+
+describe('node outputs with previews', () => {
+  beforeEach(resetStores);
+
+  const MASK_URL = 'data:image/png;base64,iVBORw0KGgo=';
+  const IMAGE_URL = 'data:image/jpeg;base64,/9j/4AAQ';
+  const boxes = {
+    kind: 'boxes',
+    width: 1800,
+    height: 1200,
+    boxes: [{ x1: 1, y1: 2, x2: 30, y2: 40, score: 0.5, label: 'dog' }],
+  };
+  const mask = {
+    kind: 'mask',
+    width: 1800,
+    height: 1200,
+    preview: { url: MASK_URL, mime: 'image/png', width: 512, height: 341 },
+  };
+
+  it('a cached node keeps its outputs, previews included, as a finished one does', () => {
+    let r = applyRunEvent(emptyRun(RUN), ev(RUN, 1, 'run.started', { nodes: ['detect', 'sam', 'save'] }));
+    r = applyRunEvent(r, ev(RUN, 2, 'node.cached', { key: 'k1', outputs: { boxes } }, 'detect'));
+    r = applyRunEvent(
+      r,
+      ev(
+        RUN,
+        3,
+        'node.cached',
+        { key: 'k2', outputs: { mask, masks: { ...mask, kind: 'masks', count: 3 } } },
+        'sam',
+      ),
+    );
+    expect(r.nodes.detect).toMatchObject({ status: 'cached', outputs: { boxes } });
+    expect(r.outputs.detect).toEqual({ boxes });
+    expect(r.nodes.sam.status).toBe('cached');
+    expect(r.nodes.sam.outputs?.mask).toEqual(mask);
+    expect(r.outputs.sam.masks).toMatchObject({ count: 3, preview: { url: MASK_URL } });
+    // A cached event without outputs (an older server) still marks the node cached, with nothing invented.
+    r = applyRunEvent(r, ev(RUN, 4, 'node.cached', { key: 'k3' }, 'save'));
+    expect(r.nodes.save.status).toBe('cached');
+    expect(r.nodes.save.outputs).toBeUndefined();
+    expect(r.outputs.save).toBeUndefined();
+    // The run's summary (described values without previews) does not replace what the nodes sent.
+    r = applyRunEvent(
+      r,
+      ev(RUN, 5, 'run.finished', {
+        nodes: { detect: { status: 'cached' }, sam: { status: 'cached' }, save: { status: 'cached' } },
+        outputs: {
+          sam: { mask: { kind: 'mask', width: 1800, height: 1200 } },
+          save: { artifact: { kind: 'artifact', id: ART } },
+        },
+      }),
+    );
+    expect(r.outputs.sam.mask).toEqual(mask);
+    expect(r.outputs.save).toEqual({ artifact: { kind: 'artifact', id: ART } });
+    expect(Object.values(r.nodes).map((n) => n.status)).toEqual(['cached', 'cached', 'cached']);
+  });
+
+  it('drops a malformed preview and keeps the value; a malformed outputs field costs nothing else', () => {
+    let r = applyRunEvent(emptyRun(RUN), ev(RUN, 1, 'run.started', { nodes: ['a', 'b', 'c'] }));
+    const bad = [
+      { url: 'javascript:alert(1)', mime: 'image/png' },
+      { url: 'data:text/html;base64,PHNjcmlwdD4=' },
+      { url: MASK_URL, width: 'wide' },
+      'data:image/png;base64,AAAA',
+      null,
+    ];
+    r = applyRunEvent(
+      r,
+      ev(
+        RUN,
+        2,
+        'node.finished',
+        {
+          ms: 7,
+          outputs: {
+            ...Object.fromEntries(
+              bad.map((preview, i) => [`m${i}`, { kind: 'mask', width: 4, height: 3, preview }]),
+            ),
+            image: { kind: 'image', width: 4, height: 3, channels: 3, preview: { url: IMAGE_URL, width: 4 } },
+          },
+        },
+        'a',
+      ),
+    );
+    const outs = r.nodes.a.outputs!;
+    for (let i = 0; i < bad.length; i++) expect(outs[`m${i}`]).toEqual({ kind: 'mask', width: 4, height: 3 });
+    expect(outs.image).toEqual({
+      kind: 'image',
+      width: 4,
+      height: 3,
+      channels: 3,
+      preview: { url: IMAGE_URL, width: 4 },
+    });
+    expect(r.outputs.a).toBe(outs);
+    expect(r.nodes.a).toMatchObject({ status: 'done', ms: 7 });
+    // Outputs that are not an object at all are ignored; the event still counts.
+    r = applyRunEvent(r, ev(RUN, 3, 'node.cached', { key: 'k', outputs: 'nope' }, 'b'));
+    r = applyRunEvent(r, ev(RUN, 4, 'node.finished', { ms: 2, outputs: [1, 2] }, 'c'));
+    expect(r.nodes.b).toMatchObject({ status: 'cached' });
+    expect(r.nodes.b.outputs).toBeUndefined();
+    expect(r.nodes.c).toMatchObject({ status: 'done', ms: 2 });
+    expect(r.outputs.b).toBeUndefined();
+  });
+
+  it('checks previews in a run record re-opened from the history', () => {
+    const record: RunRecord = {
+      id: RUN,
+      workflowId: null,
+      status: 'finished',
+      target: 'sam',
+      inputs: {},
+      provider: 'cpu',
+      nodes: { sam: { status: 'done', ms: 3 } },
+      outputs: {
+        sam: { mask, masks: { kind: 'masks', width: 4, height: 3, count: 2, preview: { url: 'x' } } },
+      },
+      error: null,
+      lastSeq: 9,
+      createdAt: '2026-01-01T00:00:00Z',
+      startedAt: null,
+      finishedAt: null,
+    };
+    useRunStore.getState().hydrate(record);
+    const view = useRunStore.getState().runs[RUN];
+    expect(view.outputs.sam.mask).toEqual(mask);
+    expect(view.outputs.sam.masks).toEqual({ kind: 'masks', width: 4, height: 3, count: 2 });
+    expect(view.nodes.sam.outputs?.masks).toEqual({ kind: 'masks', width: 4, height: 3, count: 2 });
   });
 });
 

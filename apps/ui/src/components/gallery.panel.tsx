@@ -1,14 +1,17 @@
 import { useMemo } from 'react';
-import type { Workflow } from '@maskflow/workflow';
+import type { NodeSpec, Workflow } from '@maskflow/workflow';
 import { ancestorsOf, artifactIdSchema } from '@maskflow/workflow';
 import { api, artifactRefSchema } from '../api/api.client';
 import type { ArtifactRefView } from '../api/api.client';
+import { maskFeeding } from '../graph/mask-feeding';
 import { paramFields } from '../graph/param-fields';
 import type { RunView } from '../store/run-events';
+import { outputPreviewOf } from '../store/run-events';
 import { useRunStore } from '../store/run.store';
 import { specOf } from '../store/specs.store';
 import { useUiStore } from '../store/ui.store';
 import { BeforeAfter } from './before-after';
+import type { OverlayMask } from './before-after';
 
 interface GalleryItem {
   runId: string;
@@ -52,6 +55,26 @@ export function inputImageFor(graph: Workflow | undefined, nodeId: string): stri
   return undefined;
 }
 
+/**
+ * The mask the run fed to the nearest node upstream of an output that takes
+ * one (see `maskFeeding`), as the preview the server sent with that mask's
+ * node.finished or node.cached event. Undefined without the run's graph or
+ * without a preview (an older server, a failed conversion): the gallery then
+ * shows the difference instead.
+ */
+export function overlayMaskFor(
+  run: RunView | undefined,
+  nodeId: string,
+  specs: (type: string) => NodeSpec | undefined = specOf,
+): OverlayMask | undefined {
+  const feed = maskFeeding(run?.graph, nodeId, specs);
+  if (!run || !feed) return undefined;
+  const preview =
+    outputPreviewOf(run.outputs[feed.source]?.[feed.handle]) ??
+    outputPreviewOf(run.nodes[feed.source]?.outputs?.[feed.handle]);
+  return preview ? { ...feed, url: preview.url } : undefined;
+}
+
 /** Every image the session's runs produced; the picked one large, with before/after and mask overlay. */
 export function GalleryPanel() {
   const runs = useRunStore((s) => s.runs);
@@ -76,6 +99,7 @@ export function GalleryPanel() {
       </div>
     );
   const beforeId = inputImageFor(runs[chosen.runId]?.graph, chosen.nodeId);
+  const mask = overlayMaskFor(runs[chosen.runId], chosen.nodeId);
 
   return (
     <div className="mf-gallery">
@@ -84,6 +108,7 @@ export function GalleryPanel() {
           before={beforeId ? api.artifactUrl(beforeId) : undefined}
           after={api.artifactUrl(chosen.artifact.id)}
           alt={`${chosen.nodeId}.${chosen.port}`}
+          mask={mask}
         />
         <div className="mf-gallery-meta">
           <span>

@@ -1,12 +1,28 @@
 import { artifactRefSchema } from '../api/api.client';
 import { api } from '../api/api.client';
+import { outputPreviewOf } from '../store/run-events';
 import { useUiStore } from '../store/ui.store';
 import { DetectionsView, detectionsOf } from './detections.view';
 
+/** In-memory values the server sends a small picture of (a JPEG of an image, a grayscale PNG of a mask). */
+const PREVIEWED = new Set(['image', 'mask', 'masks']);
+
+/** "mask 1800×1200", "masks 1800×1200 ×3": a described value by kind and size, anything else as short JSON. */
+function valueLabel(v: unknown): string | undefined {
+  const d = v as { kind?: unknown; width?: unknown; height?: unknown; count?: unknown } | null;
+  const size =
+    d && typeof d.width === 'number' && typeof d.height === 'number' ? `${d.width}×${d.height}` : '';
+  return d && typeof d.kind === 'string'
+    ? `${d.kind}${size ? ` ${size}` : ''}${typeof d.count === 'number' ? ` ×${d.count}` : ''}`
+    : JSON.stringify(v)?.slice(0, 60);
+}
+
 /**
  * What a node produced: images it saved as thumbnails (click for the gallery),
- * boxes (detections) drawn over the node's input image and listed, other
- * in-memory values as their size.
+ * boxes (detections) drawn over the node's input image and listed, in-memory
+ * images and masks as their size with the server's small preview under it
+ * (masks on a dark ground, so white reads as masked), other values as their
+ * size.
  */
 export function NodeOutputs({
   runId,
@@ -48,13 +64,33 @@ export function NodeOutputs({
         }
         const detections = detectionsOf(v);
         if (detections) return <DetectionsView key={port} port={port} nodeId={nodeId} value={detections} />;
-        const d = v as { kind?: unknown; width?: unknown; height?: unknown; count?: unknown } | null;
-        const size =
-          d && typeof d.width === 'number' && typeof d.height === 'number' ? `${d.width}×${d.height}` : '';
-        const label =
-          d && typeof d.kind === 'string'
-            ? `${d.kind}${size ? ` ${size}` : ''}${typeof d.count === 'number' ? ` ×${d.count}` : ''}`
-            : JSON.stringify(v)?.slice(0, 60);
+        const label = valueLabel(v);
+        const kind = (v as { kind?: unknown } | null)?.kind;
+        const preview = typeof kind === 'string' && PREVIEWED.has(kind) ? outputPreviewOf(v) : undefined;
+        if (preview) {
+          const mask = kind !== 'image';
+          return (
+            <div key={port} className="mf-output-preview">
+              <div className="mf-output-value">
+                <span className="mf-output-port">{port}</span> {label}
+              </div>
+              {/* Not a link: a picture to look at. nodrag so pressing it does not pick the node up. */}
+              <img
+                className={`mf-output-preview-img nodrag${mask ? ' mf-output-preview-mask' : ''}`}
+                src={preview.url}
+                width={preview.width}
+                height={preview.height}
+                alt={`${nodeId} ${port} preview`}
+                title={`${port}: ${label}${mask ? ' (white = masked)' : ''}, preview${
+                  preview.width && preview.height ? ` ${preview.width}×${preview.height}` : ''
+                }`}
+                data-testid="node-output-preview"
+                data-kind={kind}
+                draggable={false}
+              />
+            </div>
+          );
+        }
         return (
           <div key={port} className="mf-output-value">
             <span className="mf-output-port">{port}</span> {label}

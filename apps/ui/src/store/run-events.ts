@@ -18,6 +18,19 @@ export interface PreviewView {
   height?: number;
 }
 
+/**
+ * The small picture the server attaches to an in-memory IMAGE, MASK or MASKS
+ * output (its described value's `preview`): a JPEG of the image (longest
+ * side ≤ 256), a grayscale PNG of the mask (white = masked, ≤ 512), the union
+ * of the masks for MASKS.
+ */
+export interface OutputPreview {
+  url: string;
+  mime?: string;
+  width?: number;
+  height?: number;
+}
+
 export interface NodeRunState {
   status: NodeRunStatus;
   value?: number;
@@ -27,7 +40,10 @@ export interface NodeRunState {
   preview?: PreviewView;
   error?: ErrorInfo;
   ms?: number;
-  /** Described outputs: `{ kind: 'artifact', id, … }` for files, `{ kind: 'image', width, height }` for in-memory values. */
+  /**
+   * Described outputs: `{ kind: 'artifact', id, … }` for files, `{ kind: 'image', width, height, preview? }`
+   * for in-memory values (every `preview` checked, see `cleanOutputs`).
+   */
   outputs?: Record<string, unknown>;
   warnings?: string[];
   /** The seed the node actually used, when it reports one. */
@@ -78,7 +94,43 @@ const summarySchema = z
     error: errorInfoSchema.optional(),
   })
   .loose();
-const outputsSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
+
+/** Only data URLs of the picture types the server makes: anything else is not put in an `<img src>`. */
+export const outputPreviewSchema = z.object({
+  url: z.string().regex(/^data:image\/(?:png|jpeg|webp);base64,/),
+  mime: z.string().optional(),
+  width: z.number().positive().optional(),
+  height: z.number().positive().optional(),
+});
+
+/**
+ * Described outputs with each value's `preview` checked: a malformed one is
+ * dropped and the value is kept without it (it is then shown as its size, as
+ * for an old run), so a bad picture never costs the value or the event.
+ */
+export function cleanOutputs(outputs: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [port, v] of Object.entries(outputs)) {
+    if (v && typeof v === 'object' && !Array.isArray(v) && 'preview' in v) {
+      const { preview, ...rest } = v as Record<string, unknown>;
+      const p = outputPreviewSchema.safeParse(preview);
+      out[port] = p.success ? { ...rest, preview: p.data } : rest;
+    } else {
+      out[port] = v;
+    }
+  }
+  return out;
+}
+
+/** The preview of a described output, when it has a well-formed one. */
+export function outputPreviewOf(v: unknown): OutputPreview | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const p = outputPreviewSchema.safeParse((v as { preview?: unknown }).preview);
+  return p.success ? p.data : undefined;
+}
+
+const nodeOutputsSchema = z.record(z.string(), z.unknown()).transform(cleanOutputs);
+const outputsSchema = z.record(z.string(), nodeOutputsSchema);
 
 /** The `data` of each event type: every field optional, so a newer server's extra or missing fields do no harm. */
 export const eventDataSchemas = {
@@ -101,12 +153,19 @@ export const eventDataSchemas = {
       preview: previewSchema.optional().catch(undefined),
     })
     .loose(),
-  'node.cached': z.object({ key: z.string().optional() }).loose(),
+  // The server sends a cached node's outputs as it does a finished one's, so its boxes and mask stay on view.
+  'node.cached': z
+    .object({
+      key: z.string().optional(),
+      outputs: nodeOutputsSchema.optional().catch(undefined),
+      seed: z.number().optional(),
+    })
+    .loose(),
   'node.finished': z
     .object({
       ms: z.number().optional(),
       warnings: z.array(z.string()).optional(),
-      outputs: z.record(z.string(), z.unknown()).optional(),
+      outputs: nodeOutputsSchema.optional().catch(undefined),
       seed: z.number().optional(),
     })
     .loose(),
@@ -185,6 +244,29 @@ function settle(
   return { ...run, nodes };
 }
 
+/** A node that finished or was served from the cache: its outputs on the node and in `run.outputs`. */
+function withOutputs(
+  run: RunView,
+  id: string,
+  status: 'done' | 'cached',
+  data: { ms?: number; warnings?: string[]; outputs?: Record<string, unknown>; seed?: number },
+): RunView {
+  const seed = usedSeed(data);
+  const r = setNode(run, id, {
+    status,
+    value: undefined,
+    max: undefined,
+    phase: undefined,
+    preview: undefined,
+    error: undefined,
+    ...(data.ms !== undefined ? { ms: data.ms } : {}),
+    ...(data.outputs ? { outputs: data.outputs } : {}),
+    ...(data.warnings ? { warnings: data.warnings } : {}),
+    ...(seed !== undefined ? { usedSeed: seed } : {}),
+  });
+  return data.outputs ? { ...r, outputs: { ...r.outputs, [id]: data.outputs } } : r;
+}
+
 /** Folds one event into a run. Duplicates (seq already seen) return the run unchanged. */
 export function applyRunEvent(run: RunView, e: RunEvent): RunView {
   if (e.seq <= run.lastSeq) return run;
@@ -231,33 +313,15 @@ export function applyRunEvent(run: RunView, e: RunEvent): RunView {
         ...(preview ? { preview: { url: preview.url, width: preview.width, height: preview.height } } : {}),
       });
     }
-    case 'node.cached':
-      return id
-        ? setNode(r, id, {
-            status: 'cached',
-            value: undefined,
-            max: undefined,
-            preview: undefined,
-            error: undefined,
-          })
-        : r;
+    case 'node.cached': {
+      if (!id) return r;
+      const d = eventDataSchemas['node.cached'].safeParse(e.data);
+      return withOutputs(r, id, 'cached', d.success ? d.data : {});
+    }
     case 'node.finished': {
       if (!id) return r;
       const d = eventDataSchemas['node.finished'].safeParse(e.data);
-      const data = d.success ? d.data : {};
-      const seed = usedSeed(data);
-      r = setNode(r, id, {
-        status: 'done',
-        value: undefined,
-        max: undefined,
-        phase: undefined,
-        preview: undefined,
-        ...(data.ms !== undefined ? { ms: data.ms } : {}),
-        ...(data.outputs ? { outputs: data.outputs } : {}),
-        ...(data.warnings ? { warnings: data.warnings } : {}),
-        ...(seed !== undefined ? { usedSeed: seed } : {}),
-      });
-      return data.outputs ? { ...r, outputs: { ...r.outputs, [id]: data.outputs } } : r;
+      return withOutputs(r, id, 'done', d.success ? d.data : {});
     }
     case 'node.failed': {
       if (!id) return r;
@@ -276,7 +340,8 @@ export function applyRunEvent(run: RunView, e: RunEvent): RunView {
         status: 'finished',
         finishedAt: e.ts,
         ...(d.success && d.data.ms !== undefined ? { ms: d.data.ms } : {}),
-        ...(d.success && d.data.outputs ? { outputs: { ...r.outputs, ...d.data.outputs } } : {}),
+        // The nodes' own events carried these values too, with their previews: they win.
+        ...(d.success && d.data.outputs ? { outputs: { ...d.data.outputs, ...r.outputs } } : {}),
       };
     }
     case 'run.failed': {

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { RunEvent, RunRecord } from '@maskflow/workflow';
 import { FrameBatcher } from './frame-batcher';
 import type { NodeRunState, RunView } from './run-events';
-import { applyRunEvent, emptyRun, isTerminal } from './run-events';
+import { applyRunEvent, cleanOutputs, emptyRun, isTerminal } from './run-events';
 
 export interface RunStoreState {
   /** Every run the editor has seen this session, by id. */
@@ -51,15 +51,24 @@ export const useRunStore = create<RunStoreState>()((set, get) => ({
         ...(typeof s.ms === 'number' ? { ms: s.ms } : {}),
       };
     }
-    for (const [id, outs] of Object.entries(record.outputs))
-      nodes[id] = { ...nodes[id], status: nodes[id]?.status ?? 'done', outputs: outs };
+    // Previews in a stored record are checked as the events' are.
+    const recordOutputs = Object.fromEntries(
+      Object.entries(record.outputs).map(([id, outs]) => [id, cleanOutputs(outs)]),
+    );
+    for (const [id, outs] of Object.entries(recordOutputs))
+      nodes[id] = {
+        ...nodes[id],
+        status: nodes[id]?.status ?? 'done',
+        // What the node's events brought (previews included) wins, as for the run's outputs below.
+        outputs: { ...outs, ...nodes[id]?.outputs },
+      };
     const view: RunView = {
       ...prev,
       status: prev.lastSeq > record.lastSeq ? prev.status : record.status,
       workflowId: record.workflowId,
       target: record.target,
       nodes,
-      outputs: { ...record.outputs, ...prev.outputs },
+      outputs: { ...recordOutputs, ...prev.outputs },
       ...(record.error ? { error: record.error } : {}),
       ...(record.graph ? { graph: record.graph } : {}),
     };
