@@ -157,7 +157,7 @@ describe('previews on the nodes', () => {
   it('shows an image preview without the mask ground, and only the label without a preview', () => {
     mount();
     feed(
-      ev(RUN, 1, 'run.started', { nodes: ['loadimage', 'sam'] }),
+      ev(RUN, 1, 'run.started', { nodes: ['sdinpaint', 'sam'] }),
       ev(
         RUN,
         2,
@@ -174,21 +174,49 @@ describe('previews on the nodes', () => {
             mask: maskValue(),
           },
         },
-        'loadimage',
+        'sdinpaint',
       ),
       ev(RUN, 3, 'node.finished', { outputs: { mask: maskValue({ url: 'javascript:alert(1)' }) } }, 'sam'),
     );
-    const img = outputs('loadimage').getByTestId('node-output-preview');
+    const img = outputs('sdinpaint').getByTestId('node-output-preview');
     expect(img.getAttribute('src')).toBe(IMAGE_URL);
     expect(img.className).not.toContain('mf-output-preview-mask');
     expect(img.dataset.kind).toBe('image');
-    expect(outputs('loadimage').getByText('mask 1800×1200', { exact: false })).toBeTruthy();
+    expect(outputs('sdinpaint').getByText('mask 1800×1200', { exact: false })).toBeTruthy();
     // No preview, or a malformed one: today's label, no picture.
     expect(outputs('sam').queryByTestId('node-output-preview')).toBeNull();
     expect(document.querySelector('.mf-node[data-node-id="sam"] .mf-node-outputs img')).toBeNull();
     expect(
       (document.querySelector('.mf-node[data-node-id="sam"] .mf-output-value') as HTMLElement).textContent,
     ).toBe('mask mask 1800×1200');
+  });
+
+  it('Load Image, which shows its upload in its widget, lists its outputs without previews', () => {
+    mount();
+    feed(
+      ev(RUN, 1, 'run.started', { nodes: ['loadimage'] }),
+      ev(
+        RUN,
+        2,
+        'node.finished',
+        {
+          outputs: {
+            image: {
+              kind: 'image',
+              width: 1800,
+              height: 1200,
+              channels: 3,
+              preview: { url: IMAGE_URL, mime: 'image/jpeg', width: 256, height: 171 },
+            },
+            mask: maskValue(maskPreview),
+          },
+        },
+        'loadimage',
+      ),
+    );
+    expect(outputs('loadimage').queryByTestId('node-output-preview')).toBeNull();
+    expect(outputs('loadimage').getByText('image 1800×1200', { exact: false })).toBeTruthy();
+    expect(outputs('loadimage').getByText('mask 1800×1200', { exact: false })).toBeTruthy();
   });
 
   it('a cached SAM keeps showing its mask on a re-run', () => {

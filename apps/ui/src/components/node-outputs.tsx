@@ -28,10 +28,13 @@ export function NodeOutputs({
   runId,
   nodeId,
   outputs,
+  previews = true,
 }: {
   runId: string;
   nodeId: string;
   outputs: Record<string, unknown>;
+  /** False on a node that already shows its picture (Load Image's upload): labels only. */
+  previews?: boolean;
 }) {
   const pick = useUiStore((s) => s.pickGallery);
   const setTab = useUiStore((s) => s.setSideTab);
@@ -66,7 +69,8 @@ export function NodeOutputs({
         if (detections) return <DetectionsView key={port} port={port} nodeId={nodeId} value={detections} />;
         const label = valueLabel(v);
         const kind = (v as { kind?: unknown } | null)?.kind;
-        const preview = typeof kind === 'string' && PREVIEWED.has(kind) ? outputPreviewOf(v) : undefined;
+        const preview =
+          previews && typeof kind === 'string' && PREVIEWED.has(kind) ? outputPreviewOf(v) : undefined;
         if (preview) {
           const mask = kind !== 'image';
           return (

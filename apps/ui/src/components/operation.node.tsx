@@ -215,7 +215,15 @@ function OperationNodeView({ id, data, selected }: NodeProps<OperationNode>) {
           draggable={false}
         />
       )}
-      {run?.outputs && runId && !lowDetail && <NodeOutputs runId={runId} nodeId={id} outputs={run.outputs} />}
+      {run?.outputs && runId && !lowDetail && (
+        <NodeOutputs
+          runId={runId}
+          nodeId={id}
+          outputs={run.outputs}
+          // An upload node shows its picture (and painted mask) in its widget already.
+          previews={!fields.some((f) => f.kind === 'image')}
+        />
+      )}
     </div>
   );
 }
