@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -192,6 +192,122 @@ describe('maskflow run (CLI, end to end)', () => {
       }
     }
     expect(changedInside).toBeGreaterThan(((rect.x2 - rect.x1) * (rect.y2 - rect.y1)) / 2);
+  });
+
+  /*
+   *   photos/  p1.png  p2.png  p3.png (not an image)     masks/  p1.png  p2.png  p3.png
+   *   └───────────── paired by name ─────────────────────────────┘
+   *   one engine, one run each: out/p1-removed.png, out/p2-removed.png; p3 fails, the rest still run
+   */
+  it('runs a folder of photos against a folder of masks (--batch), naming outputs after the inputs', async () => {
+    const dir = path.join(work, 'batch');
+    const photos = path.join(dir, 'photos');
+    const masks = path.join(dir, 'masks');
+    mkdirSync(photos, { recursive: true });
+    mkdirSync(masks, { recursive: true });
+    const W = 160;
+    const H = 120;
+    const rects = { p1: { x1: 20, y1: 30, x2: 60, y2: 70 }, p2: { x1: 90, y1: 10, x2: 150, y2: 50 } };
+    for (const [name, r] of Object.entries(rects)) {
+      const px = Buffer.alloc(W * H * 3);
+      for (let i = 0; i < px.length; i++) px[i] = (i * 37 + name.length * 11) % 251;
+      await sharp(px, { raw: { width: W, height: H, channels: 3 } })
+        .png()
+        .toFile(path.join(photos, `${name}.png`));
+      const m = Buffer.alloc(W * H);
+      for (let y = r.y1; y < r.y2; y++) m.fill(255, y * W + r.x1, y * W + r.x2);
+      await sharp(m, { raw: { width: W, height: H, channels: 1 } })
+        .png()
+        .toFile(path.join(masks, `${name}.png`));
+    }
+    writeFileSync(path.join(photos, 'p3.png'), 'not an image');
+    await sharp(Buffer.alloc(W * H), { raw: { width: W, height: H, channels: 1 } })
+      .png()
+      .toFile(path.join(masks, 'p3.png'));
+
+    const out = path.join(dir, 'out');
+    const r = maskflow(
+      [
+        'run',
+        path.join(root, 'workflows', 'remove-with-mask-file.json'),
+        '--batch',
+        `image=${photos}`,
+        '--batch',
+        `mask=${masks}`,
+        '--out',
+        out,
+        '--json',
+      ],
+      cacheDir,
+    );
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(1); // one file failed
+    const batch = JSON.parse(r.stdout) as {
+      status: string;
+      counts: Record<string, number>;
+      items: Array<Summary & { stem: string; inputs: Record<string, string> }>;
+    };
+    expect(batch.status).toBe('failed');
+    expect(batch.counts).toEqual({ finished: 2, failed: 1, cancelled: 0, notRun: 0 });
+    expect(batch.items.map((i) => [i.stem, i.status])).toEqual([
+      ['p1', 'finished'],
+      ['p2', 'finished'],
+      ['p3', 'failed'],
+    ]);
+    expect(batch.items[2].inputs).toEqual({
+      image: path.join(photos, 'p3.png'),
+      mask: path.join(masks, 'p3.png'),
+    });
+    expect(batch.items[2].error).toMatchObject({ nodeId: 'load', field: 'image' });
+    expect(readdirSync(out).sort()).toEqual([
+      'p1-mask.png',
+      'p1-removed.png',
+      'p2-mask.png',
+      'p2-removed.png',
+    ]);
+
+    // Each output is its own photo filled where its own mask (grown by 8 px) is, and untouched elsewhere.
+    for (const [name, rect] of Object.entries(rects)) {
+      const src = await sharp(path.join(photos, `${name}.png`))
+        .raw()
+        .toBuffer();
+      const res = await sharp(path.join(out, `${name}-removed.png`))
+        .raw()
+        .toBuffer();
+      let changedInside = 0;
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          const dx = Math.max(rect.x1 - x, 0, x - (rect.x2 - 1));
+          const dy = Math.max(rect.y1 - y, 0, y - (rect.y2 - 1));
+          const i = (y * W + x) * 3;
+          if (dx * dx + dy * dy > 64) {
+            if (res[i] !== src[i] || res[i + 1] !== src[i + 1] || res[i + 2] !== src[i + 2])
+              throw new Error(`${name}: pixel (${x}, ${y}) outside its mask changed`);
+          } else if (dx === 0 && dy === 0 && res[i] !== src[i]) changedInside++;
+        }
+      expect(changedInside).toBeGreaterThan(((rect.x2 - rect.x1) * (rect.y2 - rect.y1)) / 2);
+    }
+
+    // A photo without a mask of its name stops the batch before anything runs.
+    writeFileSync(path.join(photos, 'p4.jpg'), '');
+    const unpaired = maskflow(
+      [
+        'run',
+        path.join(root, 'workflows', 'remove-with-mask-file.json'),
+        '--batch',
+        `image=${photos}`,
+        '--batch',
+        `mask=${masks}`,
+        '--out',
+        path.join(dir, 'out2'),
+      ],
+      cacheDir,
+    );
+    expect(unpaired.code).toBe(1);
+    expect(unpaired.stderr).toContain(
+      "no file with the same name (extension aside) as image's: mask for p4.jpg",
+    );
+    expect(existsSync(path.join(dir, 'out2'))).toBe(false);
   });
 
   it('explains a malformed workflow file and exits non-zero', () => {

@@ -15,6 +15,7 @@ import { closeCpuPool, createNodeRegistry } from '@maskflow/nodes';
 import type { ArtifactRef } from '@maskflow/nodes';
 import type { WorkflowInput } from '@maskflow/workflow';
 import { formatIssue, UserError } from '@maskflow/workflow';
+import { expandBatch } from './batch';
 import { runRemote } from './remote-run';
 
 export interface RunCommandOptions {
@@ -25,6 +26,8 @@ export interface RunCommandOptions {
   target?: string;
   cache: boolean;
   cacheDir?: string;
+  /** `<input>=<folder or pattern>`: run once per file (see batch.ts). */
+  batch?: string[];
   /** Run on a Maskflow server over socket.io instead of in this process. */
   server?: string;
   token?: string;
@@ -151,28 +154,115 @@ export function summarize(result: RunResult) {
   };
 }
 
-export async function runWorkflowFile(file: string, opts: RunCommandOptions): Promise<RunResult> {
-  const doc = applyOverrides(await readWorkflowFile(file), opts.set, opts.input);
+/** Runs a workflow document in this process, writing its files into `artifacts`. */
+type LocalRun = (doc: WorkflowInput, artifacts: DirectoryArtifactStore) => Promise<RunResult>;
+
+/**
+ * One engine (models stay loaded, the output cache is shared) for as many
+ * runs as `fn` makes; Ctrl-C cancels the run in progress and every later one.
+ */
+async function withLocalEngine<T>(
+  opts: RunCommandOptions,
+  fn: (run: LocalRun, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const cache = new OutputCache(opts.cache ? { diskDir: opts.cacheDir ?? defaultCacheDir() } : {});
   const services = new ModelServices();
   const engine = new Engine({ registry: createNodeRegistry(), cache, services });
-  const artifacts = new DirectoryArtifactStore(process.cwd(), path.resolve(opts.out));
   const ac = new AbortController();
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
-  const reporter = progressReporter(opts.json);
+  const run: LocalRun = async (doc, artifacts) => {
+    const reporter = progressReporter(opts.json);
+    try {
+      return await engine.run(doc, {
+        artifacts,
+        target: opts.target,
+        signal: ac.signal,
+        onEvent: (e) => reporter.onEvent(e),
+      });
+    } finally {
+      reporter.stop();
+    }
+  };
   try {
-    return await engine.run(doc, {
-      artifacts,
-      target: opts.target,
-      signal: ac.signal,
-      onEvent: (e) => reporter.onEvent(e),
-    });
+    return await fn(run, ac.signal);
   } finally {
-    reporter.stop();
     process.removeListener('SIGINT', onSigint);
     await Promise.all([services.close(), closeCpuPool()]);
   }
+}
+
+export async function runWorkflowFile(file: string, opts: RunCommandOptions): Promise<RunResult> {
+  const doc = applyOverrides(await readWorkflowFile(file), opts.set, opts.input);
+  return withLocalEngine(opts, (run) =>
+    run(doc, new DirectoryArtifactStore(process.cwd(), path.resolve(opts.out))),
+  );
+}
+
+/** The `--json` summary of a batch: one run summary per input file, in order. */
+export interface BatchSummary {
+  status: 'finished' | 'failed' | 'cancelled';
+  ms: number;
+  counts: { finished: number; failed: number; cancelled: number; notRun: number };
+  items: Array<{ stem: string; inputs: Record<string, string> } & Partial<ReturnType<typeof summarize>>>;
+}
+
+/**
+ * `--batch`: the workflow once per input file (paired by name across batch
+ * inputs), all in one engine. A failed file does not stop the rest; Ctrl-C does.
+ */
+export async function runBatch(file: string, opts: RunCommandOptions): Promise<BatchSummary> {
+  const wf = await readWorkflowFile(file);
+  const items = await expandBatch(opts.batch ?? []);
+  for (const name of Object.keys(items[0].files)) {
+    if (opts.input.some((i) => i.startsWith(`${name}=`)))
+      throw new UserError(`--input ${name} and --batch ${name} both set it; keep one`, { field: '--batch' });
+  }
+  // Every item's document is built (and its --set/--input checked) before the first run.
+  const docs = items.map((item) =>
+    applyOverrides(wf, opts.set, [
+      ...opts.input,
+      ...Object.entries(item.files).map(([name, f]) => `${name}=${f}`),
+    ]),
+  );
+  const started = performance.now();
+  const summary: BatchSummary = {
+    status: 'finished',
+    ms: 0,
+    counts: { finished: 0, failed: 0, cancelled: 0, notRun: 0 },
+    items: items.map((i) => ({ stem: i.stem, inputs: i.files })),
+  };
+  await withLocalEngine(opts, async (run, signal) => {
+    for (const [k, item] of items.entries()) {
+      if (signal.aborted) {
+        summary.counts.notRun++;
+        continue;
+      }
+      if (!opts.json)
+        process.stderr.write(
+          `\n[${k + 1}/${items.length}] ${Object.values(item.files)
+            .map((f) => path.basename(f))
+            .join(' + ')}\n`,
+        );
+      const result = await run(
+        docs[k],
+        new DirectoryArtifactStore(process.cwd(), path.resolve(opts.out), item.stem),
+      );
+      Object.assign(summary.items[k], summarize(result));
+      summary.counts[
+        result.status === 'finished' ? 'finished' : result.status === 'cancelled' ? 'cancelled' : 'failed'
+      ]++;
+      if (!opts.json) printHuman(result);
+    }
+  });
+  summary.ms = Math.round(performance.now() - started);
+  summary.status =
+    summary.counts.cancelled || summary.counts.notRun
+      ? 'cancelled'
+      : summary.counts.failed
+        ? 'failed'
+        : 'finished';
+  return summary;
 }
 
 function printHuman(result: RunResult): void {
@@ -207,6 +297,12 @@ export function registerRunCommand(program: Command): void {
       [],
     )
     .option('--input <name=value>', 'set an exposed workflow input (repeatable)', collect, [])
+    .option(
+      '--batch <name=folder>',
+      'run once per image in a folder (or matching folder/*.jpg) for this input; more --batch inputs pair files by name (repeatable)',
+      collect,
+      [],
+    )
     .option('--out <dir>', 'directory for output files', 'out')
     .option('--target <node>', 'run only this node and what it needs')
     .option('--json', 'print a JSON summary on stdout (status, files, per-node status, ms, cached)', false)
@@ -221,6 +317,22 @@ export function registerRunCommand(program: Command): void {
     )
     .option('--token <token>', 'access token for --server (default: MASKFLOW_TOKEN)')
     .action(async (file: string, opts: RunCommandOptions) => {
+      if (opts.batch?.length) {
+        if (opts.server)
+          throw new UserError('--batch runs in this process; leave out --server (or loop over the files)', {
+            field: '--batch',
+          });
+        const batch = await runBatch(file, opts);
+        if (opts.json) process.stdout.write(`${JSON.stringify(batch, null, 2)}\n`);
+        else {
+          const c = batch.counts;
+          process.stderr.write(
+            `\nbatch ${batch.status}: ${c.finished} finished, ${c.failed} failed${c.cancelled || c.notRun ? `, ${c.cancelled + c.notRun} cancelled or not run` : ''} in ${batch.ms} ms\n`,
+          );
+        }
+        process.exitCode = batch.status === 'finished' ? 0 : batch.status === 'cancelled' ? 130 : 1;
+        return;
+      }
       if (opts.server) {
         const remote = await runRemote(file, { ...opts, server: opts.server });
         if (opts.json) process.stdout.write(`${JSON.stringify(remote, null, 2)}\n`);

@@ -9,7 +9,8 @@ export const MAX_INPUT_BYTES = 200 * 1024 * 1024;
 
 /**
  * The CLI's store: inputs are paths relative to `inputDir`, outputs are files
- * in `outDir` named after the node that saved them.
+ * in `outDir` named after the node that saved them (after `namePrefix` and a
+ * dash when given: a batch names each run's files after its input).
  */
 export class DirectoryArtifactStore implements ArtifactStore {
   private readonly names = new Set<string>();
@@ -17,6 +18,7 @@ export class DirectoryArtifactStore implements ArtifactStore {
   constructor(
     private readonly inputDir: string,
     private readonly outDir: string,
+    private readonly namePrefix?: string,
   ) {}
 
   private resolve(ref: string): string {
@@ -59,7 +61,8 @@ export class DirectoryArtifactStore implements ArtifactStore {
     meta: { mime: string; ext: string; name?: string; width?: number; height?: number },
   ): Promise<ArtifactRef> {
     await mkdir(this.outDir, { recursive: true });
-    const base = (meta.name ?? 'output').replace(/[^A-Za-z0-9_.-]/g, '_');
+    const named = this.namePrefix ? `${this.namePrefix}-${meta.name ?? 'output'}` : (meta.name ?? 'output');
+    const base = named.replace(/[^A-Za-z0-9_.-]/g, '_');
     let name = `${base}.${meta.ext}`;
     for (let i = 2; this.names.has(name); i++) name = `${base}-${i}.${meta.ext}`;
     this.names.add(name);
