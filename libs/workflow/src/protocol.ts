@@ -100,6 +100,16 @@ export const thumbnailQuerySchema = z.object({
   size: intFromQuery(16, 1024, 256),
 });
 
+/** POST /api/artifacts/prune: uploads nothing references, last uploaded more than this long ago. */
+export const pruneUploadsBodySchema = z
+  .object({
+    olderThanHours: z.number().min(0).max(100_000).default(24),
+    dryRun: z.boolean().default(false),
+  })
+  .strict()
+  // No body at all means every default.
+  .prefault({});
+
 // ── REST responses ─────────────────────────────────────────────────────────
 
 /** One problem with a graph (WorkflowIssue as data). */

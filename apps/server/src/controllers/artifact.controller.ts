@@ -1,7 +1,9 @@
 import {
+  Body,
   Controller,
   Get,
   Header,
+  HttpCode,
   Inject,
   Param,
   Post,
@@ -12,7 +14,7 @@ import {
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { artifactIdSchema, thumbnailQuerySchema } from '@maskflow/workflow';
+import { artifactIdSchema, pruneUploadsBodySchema, thumbnailQuerySchema } from '@maskflow/workflow';
 import { fileResponse } from '../common/file-response';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { ArtifactService } from '../services/artifact.service';
@@ -41,6 +43,30 @@ export class ArtifactController {
   @UseInterceptors(FileInterceptor('file'))
   upload(@UploadedFile() file: Upload | undefined) {
     return this.service.upload(file);
+  }
+
+  @Post('prune')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Delete uploads that no run and no saved workflow uses, last uploaded more than olderThanHours (default 24) ago; ' +
+      'dryRun lists them only',
+  })
+  @ApiBody({
+    required: false,
+    schema: {
+      type: 'object',
+      properties: {
+        olderThanHours: { type: 'number', default: 24 },
+        dryRun: { type: 'boolean', default: false },
+      },
+    },
+  })
+  prune(
+    @Body(new ZodValidationPipe(pruneUploadsBodySchema, 'prune request'))
+    body: z.output<typeof pruneUploadsBodySchema>,
+  ) {
+    return this.service.pruneUploads(body.olderThanHours, body.dryRun);
   }
 
   @Post(':id/mask')

@@ -31,6 +31,9 @@ const MIME: Record<EncodedFormat, { mime: string; ext: string }> = {
   webp: { mime: 'image/webp', ext: 'webp' },
 };
 
+/** Uploads pruned per transaction (and per statement's id list). */
+const PRUNE_BATCH = 200;
+
 export interface UploadedFile {
   buffer: Buffer;
   originalname?: string;
@@ -257,6 +260,51 @@ export class ArtifactService {
       await this.runArtifacts.link(runId, present, 'input');
       return missing;
     });
+  }
+
+  /**
+   * Deletes uploads last uploaded more than `olderThanHours` ago that no run
+   * reads or saved and no saved workflow names (the age spares what an
+   * editor holds in a graph it has not saved yet). Each batch is checked
+   * again under the artifacts' locks, so a run submitted meanwhile keeps its
+   * input. `dryRun` only lists them.
+   */
+  async pruneUploads(
+    olderThanHours: number,
+    dryRun: boolean,
+  ): Promise<{ dryRun: boolean; olderThanHours: number; count: number; bytes: number; ids: string[] }> {
+    const before = Date.now() - olderThanHours * 3_600_000;
+    const out = { dryRun, olderThanHours, count: 0, bytes: 0, ids: [] as string[] };
+    const skipped = new Set<string>();
+    for (;;) {
+      const batch = (await this.artifacts.unreferencedUploads(before, PRUNE_BATCH + skipped.size)).filter(
+        (a) => !skipped.has(a.id),
+      );
+      if (!batch.length) break;
+      const size = new Map(batch.map((a) => [a.id, a.bytes]));
+      let gone: string[];
+      if (dryRun) gone = [...size.keys()];
+      else {
+        gone = await this.locks.run([...size.keys()], async () => {
+          const deleted = await this.artifacts.deleteUnreferencedUploads([...size.keys()], before);
+          await this.removeFiles(deleted);
+          return deleted;
+        });
+      }
+      for (const id of gone) {
+        out.ids.push(id);
+        out.bytes += size.get(id) ?? 0;
+      }
+      // A dry run deletes nothing, and one claimed meanwhile stays: neither is listed again.
+      for (const id of size.keys()) skipped.add(id);
+      if (batch.length < PRUNE_BATCH) break;
+    }
+    out.count = out.ids.length;
+    if (!dryRun && out.count)
+      this.log.log(
+        `pruned ${out.count} unreferenced uploads (${out.bytes} bytes) older than ${olderThanHours} h`,
+      );
+    return out;
   }
 
   /** Runs `fn` holding the locks of these artifacts (a run deletion deciding which of them to delete). */
