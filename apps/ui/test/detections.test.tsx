@@ -5,12 +5,13 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DETECTIONS_SHOWN, detectionsOf, labelColors } from '../src/components/detections.view';
 import { OperationNodeComponent } from '../src/components/operation.node';
 import { nodeSpecListSchema } from '../src/api/schemas';
-import { useEditorStore } from '../src/store/editor.store';
+import { currentWorkflow, useEditorStore } from '../src/store/editor.store';
 import { useModelsStore } from '../src/store/models.store';
 import { runEventBatcher, useRunStore } from '../src/store/run.store';
 import { useSpecsStore } from '../src/store/specs.store';
 import { useUiStore } from '../src/store/ui.store';
 import dino from './fixtures/grounding-dino.spec.json';
+import { emptyRun } from '../src/store/run-events';
 import { ev, fixtureSpecs, resetStores } from './test-utils';
 
 const RUN = '44444444-4444-4444-8444-444444444444';
@@ -213,7 +214,7 @@ describe('detections under a node', () => {
 
   it.each([
     ['is not connected', 'none'],
-    ['comes from another node (exists only during a run)', 'resize'],
+    ['comes from another node and the run sent no picture of it', 'resize'],
     ['is a Load Image without an upload', 'no-upload'],
   ] as const)('only lists the boxes when the image %s', (_, source) => {
     graph(source);
@@ -222,6 +223,55 @@ describe('detections under a node', () => {
     expect(node().querySelector('img')).toBeNull();
     expect(rows()).toHaveLength(3);
     expect(rows()[0].textContent).toContain('dog');
+  });
+
+  /*
+   *   load (640×480 upload) ──► resize (320×240) ──► detect
+   *   the run's resize.image preview is what the detector saw: the boxes go on it
+   */
+  it('draws the boxes over the picture the node was fed in the run, through a resize', () => {
+    graph('resize');
+    const PREVIEW = 'data:image/jpeg;base64,UkVTSVpFRA==';
+    render(
+      <ReactFlowProvider>
+        <Canvas />
+      </ReactFlowProvider>,
+    );
+    act(() => {
+      useRunStore.setState((st) => ({
+        runs: { [RUN]: { ...emptyRun(RUN, 'running'), graph: currentWorkflow() } },
+        currentRunId: st.currentRunId,
+      }));
+      runEventBatcher.push(
+        ev(RUN, 1, 'run.started', { nodes: ['load', 'resize', 'detect'] }),
+        ev(
+          RUN,
+          2,
+          'node.cached',
+          {
+            key: 'k',
+            outputs: {
+              image: {
+                kind: 'image',
+                width: 320,
+                height: 240,
+                channels: 3,
+                preview: { url: PREVIEW, mime: 'image/jpeg', width: 256, height: 192 },
+              },
+            },
+          },
+          'resize',
+        ),
+        ev(RUN, 3, 'node.finished', { ms: 40, outputs: { boxes: boxesValue(320, 240, FOUND) } }, 'detect'),
+      );
+      runEventBatcher.flushNow();
+    });
+    const frame = screen.getByTestId('detections-picture');
+    expect(frame.querySelector('img')!.getAttribute('src')).toBe(PREVIEW);
+    expect(frame.querySelector('img')!.getAttribute('alt')).toBe('resize image');
+    pictureLoaded({ width: 256, height: 192 });
+    expect(drawn().map(place)[0]).toEqual(['10%', '20%', '40%', '30%']);
+    expect(screen.queryByTestId('detections-mismatch')).toBeNull();
   });
 
   it('shows the first boxes of many, "+k more" shows them all in a scrolling list', () => {

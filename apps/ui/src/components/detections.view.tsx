@@ -1,5 +1,8 @@
 import { useState } from 'react';
 import { api } from '../api/api.client';
+import type { OutputPreview, RunView } from '../store/run-events';
+import { outputPreviewOf } from '../store/run-events';
+import { useRunStore } from '../store/run.store';
 import type { Size } from '../graph/region-geometry';
 import { boxStyle } from '../graph/region-geometry';
 import { RegionSurface, useNaturalSize, useUpstreamImage } from './widgets/region-surface';
@@ -77,9 +80,28 @@ const coords = (b: Detection) =>
 const aspectDiffers = (a: Size, b: Size) => Math.abs(a.width / a.height / (b.width / b.height) - 1) > 0.02;
 
 /**
+ * The picture a node was fed on `input` in a run: the preview of the output
+ * wired to it in the graph as it ran (after any resize on the way), from the
+ * node's finished or cached event. Undefined without the run's graph or a preview.
+ */
+export function runInputPreview(
+  run: RunView | undefined,
+  nodeId: string,
+  input = 'image',
+): (OutputPreview & { sourceId: string }) | undefined {
+  const e = run?.graph?.edges.find((x) => x.target === nodeId && x.targetHandle === input);
+  if (!run || !e) return undefined;
+  const preview =
+    outputPreviewOf(run.nodes[e.source]?.outputs?.[e.sourceHandle]) ??
+    outputPreviewOf(run.outputs[e.source]?.[e.sourceHandle]);
+  return preview && { ...preview, sourceId: e.source };
+}
+
+/**
  * A BOXES output (GroundingDINO's detections) under its node: the boxes
- * drawn over the node's input image when that image is a Load Image upload
- * (the editor's current graph, as the region widgets find it), each tagged
+ * drawn over the image the node was fed in that run (its preview, so a
+ * resize on the way or a later upload does not matter), else over the Load
+ * Image upload reaching it in the editor's graph (as the region widgets find it), each tagged
  * with its label and score and coloured by label; and always a compact list.
  * Boxes are placed in percentages of the BOXES value's width × height, so
  * they land right on the picture whatever size it is drawn at. The first
@@ -91,13 +113,22 @@ export function DetectionsView({
   port,
   nodeId,
   value,
+  runId,
 }: {
   port: string;
   nodeId: string;
   value: DetectionsValue;
+  runId?: string;
 }) {
+  const run = useRunStore((s) => (runId ? s.runs[runId] : undefined));
+  const fed = runInputPreview(run, nodeId);
   const image = useUpstreamImage(nodeId);
-  const src = image.kind === 'ok' ? api.artifactUrl(image.artifactId) : undefined;
+  const picture = fed
+    ? { src: fed.url, sourceId: fed.sourceId }
+    : image.kind === 'ok'
+      ? { src: api.artifactUrl(image.artifactId), sourceId: image.sourceId }
+      : undefined;
+  const src = picture?.src;
   const [natural, setNatural] = useNaturalSize(src);
   const [all, setAll] = useState(false);
   const [hot, setHot] = useState<number>();
@@ -114,11 +145,11 @@ export function DetectionsView({
         <span className="mf-output-port">{port}</span> {n} {n === 1 ? 'box' : 'boxes'} on {value.width}×
         {value.height}
       </div>
-      {src && image.kind === 'ok' && (
+      {picture && (
         <RegionSurface
-          src={src}
-          alt={`${image.sourceId} image`}
-          label={`${port}: ${n} detected ${n === 1 ? 'box' : 'boxes'} on ${image.sourceId}'s image`}
+          src={picture.src}
+          alt={`${picture.sourceId} image`}
+          label={`${port}: ${n} detected ${n === 1 ? 'box' : 'boxes'} on ${picture.sourceId}'s image`}
           natural={natural}
           onNatural={setNatural}
           draws={false}

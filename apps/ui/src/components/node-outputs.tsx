@@ -66,7 +66,8 @@ export function NodeOutputs({
           );
         }
         const detections = detectionsOf(v);
-        if (detections) return <DetectionsView key={port} port={port} nodeId={nodeId} value={detections} />;
+        if (detections)
+          return <DetectionsView key={port} port={port} nodeId={nodeId} value={detections} runId={runId} />;
         const label = valueLabel(v);
         const kind = (v as { kind?: unknown } | null)?.kind;
         const preview =
