@@ -108,6 +108,18 @@ describe('POST /api/artifacts/:id/mask', () => {
       if (after.data[i * 4 + 3] !== 255 - mask.px[i]) throw new Error(`alpha wrong at pixel ${i}`);
     }
 
+    // Its colour channels alone (what the mask painter shows under the mask): the original's RGB, exactly.
+    const rgbRes = await server.api.request('GET', `/api/artifacts/${res.body.id}/rgb`);
+    expect(rgbRes.status).toBe(200);
+    expect(rgbRes.headers.get('content-type')).toBe('image/png');
+    const rgb = await fetch(`${server.url}/api/artifacts/${res.body.id}/rgb`).then(async (r) =>
+      raw(Buffer.from(await r.arrayBuffer())),
+    );
+    expect(rgb.info).toMatchObject({ width: w, height: h, channels: 3 });
+    for (let i = 0; i < w * h * 3; i++)
+      if (rgb.data[i] !== before.data[Math.floor(i / 3) * before.info.channels + (i % 3)])
+        throw new Error(`rgb differs at byte ${i}`);
+
     // Load Image reads it back as the painted mask, grey edge included.
     const saved = await sharp(await runMaskGraph(res.body.id))
       .extractChannel(0)

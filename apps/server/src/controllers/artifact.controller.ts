@@ -96,6 +96,17 @@ export class ArtifactController {
     return this.service.open(aid).then(({ artifact, stream }) => fileResponse(stream, artifact));
   }
 
+  @Get(':id/rgb')
+  @Header('Cache-Control', 'private, max-age=31536000, immutable')
+  @Header('X-Content-Type-Options', 'nosniff')
+  @ApiOperation({
+    summary:
+      'The image without its alpha, as PNG: the colour under transparent (masked) pixels, which a browser canvas loses',
+  })
+  rgb(@Param('id', id) aid: string) {
+    return this.service.rgb(aid).then((b) => fileResponse(b, { mime: 'image/png' }));
+  }
+
   @Get(':id/thumbnail')
   @Header('Cache-Control', 'private, max-age=31536000, immutable')
   @Header('X-Content-Type-Options', 'nosniff')

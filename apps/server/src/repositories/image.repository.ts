@@ -76,6 +76,14 @@ export class ImageRepository {
       .toBuffer();
   }
 
+  /** The image without its alpha channel, as a lossless PNG; the colour of transparent pixels kept as stored. */
+  async withoutAlpha(image: Buffer, maxPixels: number): Promise<Buffer> {
+    return sharp(image, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
+      .removeAlpha()
+      .png({ compressionLevel: 6 })
+      .toBuffer();
+  }
+
   /**
    * The image with `mask` as its alpha, as PNG: RGB untouched, alpha =
    * 255 − the mask's luminance, so Load Image selects what was painted (the

@@ -160,6 +160,14 @@ export class ArtifactService {
     return { artifact, stream: this.storage.streamArtifact(id) };
   }
 
+  /** The image's colour channels as PNG, alpha dropped (the mask painter shows what is under a mask). */
+  async rgb(id: string): Promise<Buffer> {
+    const a = await this.get(id);
+    if (!a.mime.startsWith('image/'))
+      throw ApiError.badRequest('not-an-image', `artifact ${id} is not an image`, { field: 'id' });
+    return this.images.withoutAlpha(await this.storage.readArtifact(id), this.config.maxPixels);
+  }
+
   async thumbnail(id: string, size: number): Promise<Buffer> {
     await this.get(id);
     return this.images.thumbnail(await this.storage.readArtifact(id), size);
