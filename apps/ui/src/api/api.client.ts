@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RunStatusName, Workflow, WorkflowInput } from '@maskflow/workflow';
 import { artifactRecordSchema, runListSchema, runRecordSchema } from '@maskflow/workflow';
-import { request, withToken } from './http';
+import { request, requestBytes, withToken } from './http';
 import {
   modelListSchema,
   nodeSpecListSchema,
@@ -64,7 +64,26 @@ export const api = {
     form.append('file', file, name);
     return request('/api/artifacts', artifactRecordSchema, { method: 'POST', form });
   },
+  /**
+   * A new upload: image `id` with a painted mask (a PNG of its size, white =
+   * masked) as its alpha, which Load Image's mask output selects. The
+   * original stays as it was.
+   */
+  maskArtifact: (id: string, png: Blob) => {
+    const form = new FormData();
+    form.append('file', png, 'mask.png');
+    return request(`/api/artifacts/${encodeURIComponent(id)}/mask`, artifactRecordSchema, {
+      method: 'POST',
+      form,
+    });
+  },
   artifactUrl: (id: string) => withToken(`/api/artifacts/${encodeURIComponent(id)}`),
+  /** The artifact's file, for reading its exact alpha (the mask painter). */
+  artifactBytes: (id: string, signal?: AbortSignal) =>
+    requestBytes(`/api/artifacts/${encodeURIComponent(id)}`, { signal }),
+  /** The image without its alpha, as PNG: the colour under a painted mask, which a canvas would lose. */
+  artifactRgbBytes: (id: string, signal?: AbortSignal) =>
+    requestBytes(`/api/artifacts/${encodeURIComponent(id)}/rgb`, { signal }),
   thumbnailUrl: (id: string, size = 256) =>
     withToken(`/api/artifacts/${encodeURIComponent(id)}/thumbnail?size=${size}`),
 };

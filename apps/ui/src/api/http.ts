@@ -81,13 +81,9 @@ async function errorFrom(res: Response): Promise<ApiRequestError> {
   return new ApiRequestError(res.status, info);
 }
 
-/** One request; the 2xx body is parsed with `schema` (null for empty answers). */
-export async function request<S extends z.ZodType>(
-  path: string,
-  schema: S | null,
-  opts: RequestOptions = {},
-): Promise<z.output<S>> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+/** Sends one request and returns its 2xx answer; anything else is thrown as an ApiRequestError. */
+async function send(path: string, opts: RequestOptions, accept: string): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept };
   const token = accessToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   let body: BodyInit | undefined;
@@ -108,9 +104,28 @@ export async function request<S extends z.ZodType>(
     });
   }
   if (!res.ok) throw await errorFrom(res);
+  return res;
+}
+
+/** One request; the 2xx body is parsed with `schema` (null for empty answers). */
+export async function request<S extends z.ZodType>(
+  path: string,
+  schema: S | null,
+  opts: RequestOptions = {},
+): Promise<z.output<S>> {
+  const res = await send(path, opts, 'application/json');
   if (schema === null) return undefined as z.output<S>;
   const json: unknown = res.status === 204 ? null : await res.json();
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new ApiContractError(`${opts.method ?? 'GET'} ${path}`, parsed.error);
   return parsed.data;
+}
+
+/** One GET whose answer is a file: its bytes. */
+export async function requestBytes(
+  path: string,
+  opts: Pick<RequestOptions, 'signal'> = {},
+): Promise<Uint8Array> {
+  const res = await send(path, opts, '*/*');
+  return new Uint8Array(await res.arrayBuffer());
 }

@@ -53,6 +53,23 @@ export function toImage(clientX: number, clientY: number, rect: Rect, natural: S
 }
 
 /**
+ * Where a picture of `natural` size is drawn inside `box` by CSS
+ * `object-fit: contain`: as large as fits, aspect kept, centred (the mask
+ * painter's image and canvas scale up as well as down this way).
+ */
+export function containRect(box: Rect, natural: Size): Rect {
+  const scale = Math.min(box.width / natural.width, box.height / natural.height);
+  const width = natural.width * scale;
+  const height = natural.height * scale;
+  return {
+    left: box.left + (box.width - width) / 2,
+    top: box.top + (box.height - height) / 2,
+    width,
+    height,
+  };
+}
+
+/**
  * The box a drag from `a` to `b` draws: either direction, edges rounded to
  * whole pixels (edges lie between pixels) and clipped to the image. A box
  * that is empty once rounded and clipped is no box.

@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import { artifactIdSchema } from '@maskflow/workflow';
 import { api } from '../../api/api.client';
 import { errorMessage } from '../../api/run-channel';
+import { MaskPainterDialog } from '../mask-painter.dialog';
 import type { WidgetProps } from './widget.types';
 import { FIELD_CLASSES } from './widget.types';
 
@@ -12,14 +13,23 @@ function imageFrom(list: FileList | null | undefined): File | undefined {
 /**
  * An image param: drop a file on it or pick one; it is uploaded
  * (POST /api/artifacts, checked and re-encoded by the server) and the param
- * holds the artifact id the server returns.
+ * holds the artifact id the server returns. "Paint mask" paints on the
+ * upload; saving makes a new upload with the mask as its alpha (Load Image's
+ * mask output) and the param takes its id, one undoable change.
  */
 export function ImageWidget({ field, value, onChange, idPrefix }: WidgetProps<'image'>) {
   const input = useRef<HTMLInputElement>(null);
   const [state, setState] = useState<{ busy?: boolean; error?: string; name?: string; size?: string }>({});
   const [over, setOver] = useState(false);
+  const [painting, setPainting] = useState(false);
+  const paintButton = useRef<HTMLButtonElement>(null);
   const id = typeof value === 'string' ? value : '';
   const isArtifact = artifactIdSchema.safeParse(id).success;
+
+  const closePainter = () => {
+    setPainting(false);
+    paintButton.current?.focus();
+  };
 
   const upload = async (file: File | undefined) => {
     if (!file) {
@@ -79,6 +89,19 @@ export function ImageWidget({ field, value, onChange, idPrefix }: WidgetProps<'i
         >
           {state.busy ? 'Uploading…' : isArtifact ? 'Replace…' : 'Choose image…'}
         </button>
+        {isArtifact && (
+          <button
+            ref={paintButton}
+            type="button"
+            className={`mf-btn mf-btn-small ${FIELD_CLASSES}`}
+            disabled={state.busy}
+            aria-label="Paint mask"
+            title="Paint a mask on this image: Load Image's mask output selects what is painted"
+            onClick={() => setPainting(true)}
+          >
+            Paint mask
+          </button>
+        )}
         {(state.name || state.size) && !state.busy && (
           <span className="mf-image-name" title={state.name}>
             {state.name} {state.size}
@@ -86,6 +109,20 @@ export function ImageWidget({ field, value, onChange, idPrefix }: WidgetProps<'i
         )}
       </div>
       {state.error && <div className="mf-field-error">{state.error}</div>}
+      {painting && (
+        <MaskPainterDialog
+          artifactId={id}
+          onSaved={(rec) => {
+            setState({
+              name: rec.name ?? state.name,
+              size: rec.width && rec.height ? `${rec.width}×${rec.height}` : state.size,
+            });
+            onChange(rec.id);
+            closePainter();
+          }}
+          onClose={closePainter}
+        />
+      )}
       <input
         ref={input}
         id={idPrefix}
