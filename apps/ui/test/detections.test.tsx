@@ -1,7 +1,7 @@
 import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import type { NodeSpec } from '@maskflow/workflow';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DETECTIONS_SHOWN, detectionsOf, labelColors } from '../src/components/detections.view';
 import { OperationNodeComponent } from '../src/components/operation.node';
 import { nodeSpecListSchema } from '../src/api/schemas';
@@ -34,21 +34,6 @@ const FOUND: Det[] = [
   { x1: 160, y1: 120, x2: 320, y2: 240, score: 0.4, label: 'red mug' },
   { x1: 0, y1: 0, x2: 64, y2: 24, score: 0.351, label: 'dog' },
 ];
-
-beforeAll(() => {
-  // React Flow needs these to mount in jsdom (as in operation-node.test.tsx).
-  class ResizeObserverStub {
-    observe(): void {}
-    unobserve(): void {}
-    disconnect(): void {}
-  }
-  globalThis.ResizeObserver = ResizeObserverStub as unknown as typeof ResizeObserver;
-  class DOMMatrixStub {
-    m22 = 1;
-    constructor(_t?: string) {}
-  }
-  globalThis.DOMMatrixReadOnly = DOMMatrixStub as unknown as typeof DOMMatrixReadOnly;
-});
 
 /** load ──image──► detect (GroundingDINO), or detect fed by something else / nothing. */
 function graph(source: 'upload' | 'no-upload' | 'resize' | 'none' = 'upload') {

@@ -1,7 +1,7 @@
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import type { ReactNode } from 'react';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OperationNodeComponent } from '../src/components/operation.node';
 import { ParamWidget } from '../src/components/widgets/param.widget';
 import { MaskHistory } from '../src/graph/mask-history';
@@ -254,20 +254,6 @@ const maskSaved = () =>
     },
     201,
   );
-
-beforeAll(() => {
-  class ResizeObserverStub {
-    observe(): void {}
-    unobserve(): void {}
-    disconnect(): void {}
-  }
-  globalThis.ResizeObserver = ResizeObserverStub as unknown as typeof ResizeObserver;
-  class DOMMatrixStub {
-    m22 = 1;
-    constructor(_t?: string) {}
-  }
-  globalThis.DOMMatrixReadOnly = DOMMatrixStub as unknown as typeof DOMMatrixReadOnly;
-});
 
 beforeEach(() => {
   canvases = new Map();

@@ -1,6 +1,6 @@
 import { act, render, screen } from '@testing-library/react';
 import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { OperationNodeComponent } from '../src/components/operation.node';
 import { useEditorStore } from '../src/store/editor.store';
 import { runEventBatcher, useRunStore } from '../src/store/run.store';
@@ -10,21 +10,6 @@ import { ev, resetStores } from './test-utils';
 const RUN = '33333333-3333-4333-8333-333333333333';
 const ART = 'c'.repeat(64);
 const nodeTypes = { operation: OperationNodeComponent };
-
-/** jsdom has no layout: React Flow needs these to mount (as its testing guide does). */
-beforeAll(() => {
-  class ResizeObserverStub {
-    observe(): void {}
-    unobserve(): void {}
-    disconnect(): void {}
-  }
-  globalThis.ResizeObserver = ResizeObserverStub as unknown as typeof ResizeObserver;
-  class DOMMatrixStub {
-    m22 = 1;
-    constructor(_t?: string) {}
-  }
-  globalThis.DOMMatrixReadOnly = DOMMatrixStub as unknown as typeof DOMMatrixReadOnly;
-});
 
 function Canvas() {
   const nodes = useEditorStore((s) => s.nodes);

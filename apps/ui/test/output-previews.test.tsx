@@ -1,7 +1,7 @@
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import type { NodeSpec, Workflow } from '@maskflow/workflow';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { nodeSpecListSchema } from '../src/api/schemas';
 import { BeforeAfter, tintMask } from '../src/components/before-after';
 import type { OverlayMask } from '../src/components/before-after';
@@ -30,21 +30,6 @@ const maskValue = (preview?: unknown) => ({
   width: 1800,
   height: 1200,
   ...(preview ? { preview } : {}),
-});
-
-beforeAll(() => {
-  // React Flow needs these to mount in jsdom (as in operation-node.test.tsx).
-  class ResizeObserverStub {
-    observe(): void {}
-    unobserve(): void {}
-    disconnect(): void {}
-  }
-  globalThis.ResizeObserver = ResizeObserverStub as unknown as typeof ResizeObserver;
-  class DOMMatrixStub {
-    m22 = 1;
-    constructor(_t?: string) {}
-  }
-  globalThis.DOMMatrixReadOnly = DOMMatrixStub as unknown as typeof DOMMatrixReadOnly;
 });
 
 beforeEach(() => {

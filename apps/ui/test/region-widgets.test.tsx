@@ -1,7 +1,7 @@
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import type { ReactNode } from 'react';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { OperationNodeComponent } from '../src/components/operation.node';
 import { ParamWidget } from '../src/components/widgets/param.widget';
 import { paramFields } from '../src/graph/param-fields';
@@ -98,21 +98,6 @@ function drag(el: Element, from: XY, to: XY, mods: { shiftKey?: boolean } = {}) 
 }
 
 const click = (el: Element, at: XY, mods: { shiftKey?: boolean } = {}) => drag(el, at, at, mods);
-
-beforeAll(() => {
-  // React Flow needs these to mount in jsdom (as in operation-node.test.tsx).
-  class ResizeObserverStub {
-    observe(): void {}
-    unobserve(): void {}
-    disconnect(): void {}
-  }
-  globalThis.ResizeObserver = ResizeObserverStub as unknown as typeof ResizeObserver;
-  class DOMMatrixStub {
-    m22 = 1;
-    constructor(_t?: string) {}
-  }
-  globalThis.DOMMatrixReadOnly = DOMMatrixStub as unknown as typeof DOMMatrixReadOnly;
-});
 
 beforeEach(() => {
   resetStores();
