@@ -51,7 +51,7 @@ describe('workflows/remove-by-text.json', () => {
     expect(selected).toBeLessThan(grown.data.length);
 
     const saved = result.outputs.save.artifact as ArtifactRef;
-    const out = await sharp(saved.path!).raw().toBuffer({ resolveWithObject: true });
+    const out = await sharp(saved.path).raw().toBuffer({ resolveWithObject: true });
     const src = await sharp(photo).raw().toBuffer({ resolveWithObject: true });
     expect(out.info).toMatchObject({ width: 128, height: 96, channels: 3 });
     let changed = 0;
