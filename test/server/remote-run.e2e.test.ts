@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { runRemote } from '../../apps/cli/src/commands/remote-run';
+import { runBatch } from '../../apps/cli/src/commands/run.command';
 import type { RunRecord } from '@maskflow/workflow';
 import { pngImage, REPO_ROOT, slowChain, startServer } from './helpers/server.harness';
 import type { TestServer } from './helpers/server.harness';
@@ -91,5 +92,60 @@ describe('maskflow run --server (runRemote)', () => {
     await expect(
       runRemote('remove-object-classical', { ...base(), input: [`image=@${path.join(dir, 'fail.json')}`] }),
     ).rejects.toThrow(/not-an-image|not a recognised|accepted are/);
+  });
+
+  /*
+   *   photos/a.png b.png c.png (text)  +  masks/a.png b.png c.png
+   *   each pair uploaded and run on the server; out/a-removed.png, out/a-mask.png, …; c fails, the rest run
+   */
+  it('runs a batch on the server (--batch with --server): files uploaded per run, outputs named after them', async () => {
+    const photos = path.join(dir, 'photos');
+    const masks = path.join(dir, 'masks');
+    mkdirSync(photos);
+    mkdirSync(masks);
+    for (const [name, x] of [
+      ['a', 20],
+      ['b', 100],
+    ] as const) {
+      writeFileSync(path.join(photos, `${name}.png`), await pngImage(160, 120, true));
+      const m = Buffer.alloc(160 * 120);
+      for (let y = 30; y < 70; y++) m.fill(255, y * 160 + x, y * 160 + x + 40);
+      await sharp(m, { raw: { width: 160, height: 120, channels: 1 } })
+        .png()
+        .toFile(path.join(masks, `${name}.png`));
+    }
+    writeFileSync(path.join(photos, 'c.png'), 'not an image');
+    writeFileSync(path.join(masks, 'c.png'), await pngImage(160, 120));
+    const out = path.join(dir, 'batch-out');
+    const batch = await runBatch(path.join(REPO_ROOT, 'workflows', 'remove-with-mask-file.json'), {
+      ...base(),
+      input: [],
+      out,
+      cache: true,
+      batch: [`image=${photos}`, `mask=${masks}`],
+    });
+    expect(batch.status).toBe('failed');
+    expect(batch.counts).toEqual({ finished: 2, failed: 1, cancelled: 0, notRun: 0 });
+    expect(batch.items.map((i) => [i.stem, i.status])).toEqual([
+      ['a', 'finished'],
+      ['b', 'finished'],
+      ['c', 'failed'],
+    ]);
+    expect((batch.items[2].error as { message: string }).message).toMatch(/accepted are PNG/);
+    expect(readdirSync(out).sort()).toEqual(['a-mask.png', 'a-removed.png', 'b-mask.png', 'b-removed.png']);
+    // Each run's saved mask is its own mask file's rectangle, grown: the pairs were not mixed up.
+    for (const [name, x] of [
+      ['a', 20],
+      ['b', 100],
+    ] as const) {
+      const saved = await sharp(path.join(out, `${name}-mask.png`))
+        .extractChannel(0)
+        .raw()
+        .toBuffer();
+      expect(saved[50 * 160 + x + 20]).toBe(255);
+      expect(saved[50 * 160 + (x === 20 ? 120 : 40)]).toBe(0);
+    }
+    const runs = await server.api.get<{ items: RunRecord[] }>('/api/runs');
+    expect(runs.body.items.filter((r) => r.status === 'finished').length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -30,6 +30,8 @@ export interface RemoteRunOptions {
   /** Machine-readable run: no progress bars. */
   json: boolean;
   target?: string;
+  /** Put before each downloaded file's name, with a dash (a batch names files after its inputs). */
+  namePrefix?: string;
 }
 
 export interface RemoteRunResult {
@@ -224,7 +226,8 @@ export async function runRemote(
       status?: string;
     };
     const outputs = data.outputs ?? {};
-    const files = final.type === 'run.finished' ? await download(base, token, outputs, opts.out) : [];
+    const files =
+      final.type === 'run.finished' ? await download(base, token, outputs, opts.out, opts.namePrefix) : [];
     const status =
       final.type === 'run.finished'
         ? 'finished'
@@ -255,6 +258,7 @@ async function download(
   token: string | undefined,
   outputs: Record<string, Record<string, unknown>>,
   dir: string,
+  namePrefix?: string,
 ): Promise<string[]> {
   const files: string[] = [];
   const used = new Set<string>();
@@ -265,7 +269,8 @@ async function download(
       const res = await fetch(new URL(`/api/artifacts/${a.id}`, base), { headers: authHeaders(token) });
       if (!res.ok) throw await httpError(res, `downloading the output of "${nodeId}"`);
       const ext = a.mime === 'image/jpeg' ? 'jpg' : a.mime === 'image/webp' ? 'webp' : 'png';
-      const base0 = path.basename(a.name ?? `${nodeId}.${ext}`).replace(/[^A-Za-z0-9_.-]/g, '_');
+      const named = path.basename(a.name ?? `${nodeId}.${ext}`);
+      const base0 = (namePrefix ? `${namePrefix}-${named}` : named).replace(/[^A-Za-z0-9_.-]/g, '_');
       const stem = base0.replace(/\.[^.]*$/, '');
       const suffix = base0.slice(stem.length) || `.${ext}`;
       let name = `${stem}${suffix}`;

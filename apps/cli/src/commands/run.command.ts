@@ -14,9 +14,11 @@ import type { RunResult } from '@maskflow/engine';
 import { closeCpuPool, createNodeRegistry } from '@maskflow/nodes';
 import type { ArtifactRef } from '@maskflow/nodes';
 import type { WorkflowInput } from '@maskflow/workflow';
-import { formatIssue, UserError } from '@maskflow/workflow';
+import { formatIssue, MaskflowError, toErrorInfo, UserError } from '@maskflow/workflow';
 import { expandBatch } from './batch';
+import type { BatchItem } from './batch';
 import { runRemote } from './remote-run';
+import type { RemoteRunResult } from './remote-run';
 
 export interface RunCommandOptions {
   set: string[];
@@ -204,27 +206,25 @@ export interface BatchSummary {
   status: 'finished' | 'failed' | 'cancelled';
   ms: number;
   counts: { finished: number; failed: number; cancelled: number; notRun: number };
-  items: Array<{ stem: string; inputs: Record<string, string> } & Partial<ReturnType<typeof summarize>>>;
+  /** Each run's summary as `--json` prints it for one run (local or `--server`), after its files. */
+  items: Array<{ stem: string; inputs: Record<string, string> } & Record<string, unknown>>;
 }
+
+/** What one run of a batch ended as, and its summary. */
+type BatchRun = (item: BatchItem, k: number) => Promise<{ status: string; details: Record<string, unknown> }>;
 
 /**
  * `--batch`: the workflow once per input file (paired by name across batch
- * inputs), all in one engine. A failed file does not stop the rest; Ctrl-C does.
+ * inputs), in this process with one engine, or one run after another on a
+ * server (`--server`: each file uploaded, each run's outputs downloaded). A
+ * failed file does not stop the rest; Ctrl-C does.
  */
 export async function runBatch(file: string, opts: RunCommandOptions): Promise<BatchSummary> {
-  const wf = await readWorkflowFile(file);
   const items = await expandBatch(opts.batch ?? []);
   for (const name of Object.keys(items[0].files)) {
     if (opts.input.some((i) => i.startsWith(`${name}=`)))
       throw new UserError(`--input ${name} and --batch ${name} both set it; keep one`, { field: '--batch' });
   }
-  // Every item's document is built (and its --set/--input checked) before the first run.
-  const docs = items.map((item) =>
-    applyOverrides(wf, opts.set, [
-      ...opts.input,
-      ...Object.entries(item.files).map(([name, f]) => `${name}=${f}`),
-    ]),
-  );
   const started = performance.now();
   const summary: BatchSummary = {
     status: 'finished',
@@ -232,9 +232,9 @@ export async function runBatch(file: string, opts: RunCommandOptions): Promise<B
     counts: { finished: 0, failed: 0, cancelled: 0, notRun: 0 },
     items: items.map((i) => ({ stem: i.stem, inputs: i.files })),
   };
-  await withLocalEngine(opts, async (run, signal) => {
+  const each = async (runOne: BatchRun, cancelled: () => boolean) => {
     for (const [k, item] of items.entries()) {
-      if (signal.aborted) {
+      if (cancelled()) {
         summary.counts.notRun++;
         continue;
       }
@@ -244,25 +244,71 @@ export async function runBatch(file: string, opts: RunCommandOptions): Promise<B
             .map((f) => path.basename(f))
             .join(' + ')}\n`,
         );
-      const result = await run(
-        docs[k],
-        new DirectoryArtifactStore(process.cwd(), path.resolve(opts.out), item.stem),
-      );
-      Object.assign(summary.items[k], summarize(result));
-      summary.counts[
-        result.status === 'finished' ? 'finished' : result.status === 'cancelled' ? 'cancelled' : 'failed'
-      ]++;
-      if (!opts.json) printHuman(result);
+      const { status, details } = await runOne(item, k);
+      Object.assign(summary.items[k], details);
+      summary.counts[status === 'finished' ? 'finished' : status === 'cancelled' ? 'cancelled' : 'failed']++;
     }
-  });
+  };
+  if (opts.server) {
+    const server = opts.server;
+    let stopped = false;
+    await each(
+      async (item) => {
+        const input = [...opts.input, ...Object.entries(item.files).map(([name, f]) => `${name}=@${f}`)];
+        try {
+          const r = await runRemote(file, { ...opts, server, input, namePrefix: item.stem });
+          stopped = r.status === 'cancelled';
+          printRemote(r, opts.json);
+          return { status: r.status, details: { ...r } };
+        } catch (err) {
+          // An upload the server refuses (not an image, too big) fails this file, not the batch.
+          if (!(err instanceof MaskflowError)) throw err;
+          if (err.code === 'cancelled') stopped = true;
+          const error = toErrorInfo(err);
+          if (!opts.json) process.stderr.write(`\nerror (${error.kind}): ${error.message}\n`);
+          return { status: stopped ? 'cancelled' : 'failed', details: { status: 'failed', error } };
+        }
+      },
+      () => stopped,
+    );
+  } else {
+    const wf = await readWorkflowFile(file);
+    // Every item's document is built (and its --set/--input checked) before the first run.
+    const docs = items.map((item) =>
+      applyOverrides(wf, opts.set, [
+        ...opts.input,
+        ...Object.entries(item.files).map(([name, f]) => `${name}=${f}`),
+      ]),
+    );
+    await withLocalEngine(opts, (run, signal) =>
+      each(
+        async (item, k) => {
+          const result = await run(
+            docs[k],
+            new DirectoryArtifactStore(process.cwd(), path.resolve(opts.out), item.stem),
+          );
+          if (!opts.json) printHuman(result);
+          return { status: result.status, details: summarize(result) };
+        },
+        () => signal.aborted,
+      ),
+    );
+  }
   summary.ms = Math.round(performance.now() - started);
-  summary.status =
-    summary.counts.cancelled || summary.counts.notRun
-      ? 'cancelled'
-      : summary.counts.failed
-        ? 'failed'
-        : 'finished';
+  const c = summary.counts;
+  summary.status = c.cancelled || c.notRun ? 'cancelled' : c.failed ? 'failed' : 'finished';
   return summary;
+}
+
+/** A remote run's files on stdout and its end on stderr (nothing with `--json`). */
+function printRemote(remote: RemoteRunResult, json: boolean): void {
+  if (json) return;
+  for (const f of remote.files) process.stdout.write(`${f}\n`);
+  if (remote.error)
+    process.stderr.write(
+      `\nerror (${remote.error.kind}): ${remote.error.nodeId ? `node "${remote.error.nodeId}": ` : ''}${remote.error.message}\n`,
+    );
+  else process.stderr.write(`\n${remote.status} (run ${remote.runId})\n`);
 }
 
 function printHuman(result: RunResult): void {
@@ -299,7 +345,7 @@ export function registerRunCommand(program: Command): void {
     .option('--input <name=value>', 'set an exposed workflow input (repeatable)', collect, [])
     .option(
       '--batch <name=folder>',
-      'run once per image in a folder (or matching folder/*.jpg) for this input; more --batch inputs pair files by name (repeatable)',
+      'run once per image in a folder (or matching folder/*.jpg) for this input; more --batch inputs pair files by name (repeatable; with --server each file is uploaded)',
       collect,
       [],
     )
@@ -318,10 +364,6 @@ export function registerRunCommand(program: Command): void {
     .option('--token <token>', 'access token for --server (default: MASKFLOW_TOKEN)')
     .action(async (file: string, opts: RunCommandOptions) => {
       if (opts.batch?.length) {
-        if (opts.server)
-          throw new UserError('--batch runs in this process; leave out --server (or loop over the files)', {
-            field: '--batch',
-          });
         const batch = await runBatch(file, opts);
         if (opts.json) process.stdout.write(`${JSON.stringify(batch, null, 2)}\n`);
         else {
@@ -336,14 +378,7 @@ export function registerRunCommand(program: Command): void {
       if (opts.server) {
         const remote = await runRemote(file, { ...opts, server: opts.server });
         if (opts.json) process.stdout.write(`${JSON.stringify(remote, null, 2)}\n`);
-        else {
-          for (const f of remote.files) process.stdout.write(`${f}\n`);
-          if (remote.error)
-            process.stderr.write(
-              `\nerror (${remote.error.kind}): ${remote.error.nodeId ? `node "${remote.error.nodeId}": ` : ''}${remote.error.message}\n`,
-            );
-          else process.stderr.write(`\n${remote.status} (run ${remote.runId})\n`);
-        }
+        else printRemote(remote, false);
         process.exitCode = remote.status === 'finished' ? 0 : remote.status === 'cancelled' ? 130 : 1;
         return;
       }
