@@ -273,6 +273,31 @@ run('editor in chromium against the real server', () => {
     await ui.screenshot('gallery-before-after');
   });
 
+  it('keeps editing a result: "use as input" loads it into Load Image and the next run starts from it', async () => {
+    const firstRunId = await page.getByTestId('run-status').getAttribute('data-run-id');
+    const first = (await (await fetch(`${srv.url}/api/runs/${firstRunId}`)).json()) as {
+      outputs: { saveimage: { artifact: { id: string } } };
+    };
+    const result = first.outputs.saveimage.artifact.id;
+    await page.getByRole('button', { name: 'use as input' }).click();
+    await expect(ui.toast('loadimage now loads this result')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'use as input' })).toHaveAttribute('disabled', '');
+    await ui.clickCanvasBackground();
+    await ui.press('Control+Enter');
+    await expect(page.getByTestId('run-status')).not.toHaveAttribute('data-run-id', firstRunId!);
+    await expect(page.getByTestId('run-status')).toHaveAttribute('data-status', 'finished', {
+      timeout: 60_000,
+    });
+    const secondRunId = await page.getByTestId('run-status').getAttribute('data-run-id');
+    const second = (await (await fetch(`${srv.url}/api/runs/${secondRunId}`)).json()) as {
+      graph: { nodes: Array<{ id: string; params: Record<string, unknown> }> };
+    };
+    expect(second.graph.nodes.find((n) => n.id === 'loadimage')?.params.image).toBe(result);
+    // Back to the original upload for the tests that follow.
+    await ui.press('Control+z');
+    await expect(page.getByRole('button', { name: 'use as input' })).not.toHaveAttribute('disabled', '');
+  });
+
   it('lists the run in the history and re-opens it', async () => {
     await page.getByRole('tab', { name: 'Runs' }).click();
     const row = page.locator('.mf-run-row').first();

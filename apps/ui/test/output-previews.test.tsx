@@ -469,4 +469,39 @@ describe('the mask overlay', () => {
     expect(screen.getByTestId('mask-caption').textContent).not.toContain('mask:');
     expect(loaded.sort()).toEqual([`/api/artifacts/${UPLOAD}`, `/api/artifacts/${SAVED}`]);
   });
+
+  it('"use as input" loads the result into the upload it came from (undoable), and says why when it cannot', () => {
+    fakeCanvas(GRAY);
+    useEditorStore.getState().load(textGuided(), { name: 'tg', description: '' });
+    useRunStore.setState({
+      currentRunId: RUN,
+      runs: {
+        [RUN]: {
+          ...emptyRun(RUN, 'finished'),
+          graph: textGuided(),
+          outputs: { saveimage: { artifact: { kind: 'artifact', id: SAVED, mime: 'image/png' } } },
+        },
+      },
+    });
+    render(<GalleryPanel />);
+    const image = () => useEditorStore.getState().nodes.find((n) => n.id === 'loadimage')!.data.params.image;
+    const button = screen.getByRole('button', { name: 'use as input' }) as HTMLButtonElement;
+    expect(image()).toBe(UPLOAD);
+    expect(button.disabled).toBe(false);
+    fireEvent.click(button);
+    expect(image()).toBe(SAVED);
+    expect(useUiStore.getState().toasts.at(-1)?.text).toContain('loadimage now loads this result');
+    // Already the input: nothing more to do, and the button says so.
+    expect(button.disabled).toBe(true);
+    expect(button.title).toBe('loadimage already loads this result');
+    act(() => useEditorStore.getState().undo());
+    expect(image()).toBe(UPLOAD);
+    // The node is gone from the editor's graph: the run's graph alone cannot say where to put it.
+    act(() => {
+      useEditorStore.getState().selectNodes(['loadimage']);
+      useEditorStore.getState().deleteSelection();
+    });
+    expect(button.disabled).toBe(true);
+    expect(button.title).toBe('the editor\'s graph has no LoadImage "loadimage" any more');
+  });
 });

@@ -9,7 +9,8 @@ import type { RunView } from '../store/run-events';
 import { outputPreviewOf } from '../store/run-events';
 import { useRunStore } from '../store/run.store';
 import { specOf } from '../store/specs.store';
-import { useUiStore } from '../store/ui.store';
+import { useEditorStore } from '../store/editor.store';
+import { toast, useUiStore } from '../store/ui.store';
 import { BeforeAfter } from './before-after';
 import type { OverlayMask } from './before-after';
 
@@ -39,8 +40,16 @@ function itemsOf(run: RunView): GalleryItem[] {
   return out;
 }
 
+/** Where an output's upload came from: the node and image param that held it, and the artifact. */
+export interface InputImage {
+  nodeId: string;
+  type: string;
+  param: string;
+  artifactId: string;
+}
+
 /** The uploaded image upstream of an output (its "before"): the first image param with an artifact among its ancestors. */
-export function inputImageFor(graph: Workflow | undefined, nodeId: string): string | undefined {
+export function inputImageOf(graph: Workflow | undefined, nodeId: string): InputImage | undefined {
   if (!graph) return undefined;
   const up = ancestorsOf(nodeId, graph.edges);
   for (const n of graph.nodes) {
@@ -49,10 +58,49 @@ export function inputImageFor(graph: Workflow | undefined, nodeId: string): stri
     if (!spec) continue;
     for (const f of paramFields(spec)) {
       const v = n.params[f.name];
-      if (f.kind === 'image' && typeof v === 'string' && artifactIdSchema.safeParse(v).success) return v;
+      if (f.kind === 'image' && typeof v === 'string' && artifactIdSchema.safeParse(v).success)
+        return { nodeId: n.id, type: n.type, param: f.name, artifactId: v };
     }
   }
   return undefined;
+}
+
+/**
+ * "Use as input": puts a result into the upload param it came from, in the
+ * editor's graph, so the next edit starts from it (paint a new mask, name
+ * another object), as IOPaint keeps editing its last result. Says why not
+ * when that node is gone from the editor or already holds the result.
+ */
+function UseAsInput({ input, artifactId }: { input: InputImage | undefined; artifactId: string }) {
+  const current = useEditorStore((s) => {
+    const n = input && s.nodes.find((x) => x.id === input.nodeId && x.data.type === input.type);
+    return n ? n.data.params[input.param] : undefined;
+  });
+  const setParam = useEditorStore((s) => s.setParam);
+  const why = !input
+    ? 'no uploaded image upstream of this output'
+    : current === undefined
+      ? `the editor's graph has no ${input.type} "${input.nodeId}" any more`
+      : current === artifactId
+        ? `${input.nodeId} already loads this result`
+        : undefined;
+  return (
+    <button
+      type="button"
+      className="mf-link-btn"
+      disabled={why !== undefined}
+      title={
+        why ?? `Load this result in ${input!.nodeId} instead of ${String(current)}: edit it further, then run`
+      }
+      onClick={() => {
+        if (!input) return;
+        setParam(input.nodeId, input.param, artifactId);
+        toast('info', `${input.nodeId} now loads this result; undo with Ctrl+Z`);
+      }}
+    >
+      use as input
+    </button>
+  );
 }
 
 /**
@@ -98,7 +146,8 @@ export function GalleryPanel() {
         Outputs of runs appear here (a SaveImage node saves its image as a run output).
       </div>
     );
-  const beforeId = inputImageFor(runs[chosen.runId]?.graph, chosen.nodeId);
+  const input = inputImageOf(runs[chosen.runId]?.graph, chosen.nodeId);
+  const beforeId = input?.artifactId;
   const mask = overlayMaskFor(runs[chosen.runId], chosen.nodeId);
 
   return (
@@ -126,6 +175,7 @@ export function GalleryPanel() {
           >
             download
           </a>
+          <UseAsInput input={input} artifactId={chosen.artifact.id} />
         </div>
       </div>
       <div className="mf-gallery-grid">
