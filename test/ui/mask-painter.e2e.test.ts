@@ -366,11 +366,17 @@ run('painting a mask on Load Image in chromium', () => {
     await page.mouse.down();
     await page.mouse.move(pic.at(0.3, 0.3).x, pic.at(0.3, 0.3).y, { steps: 3 });
     await page.mouse.up();
+    // The editor behind is inert: Tab stays in the painter, and its Ctrl+Z/Delete cannot reach the graph.
+    type Doc = { document: { activeElement: unknown } };
+    for (let i = 0; i < 25; i++) await ui.press('Tab');
+    const inside = await dialog().evaluate((el) =>
+      el.contains((globalThis as unknown as Doc).document.activeElement as never),
+    );
+    expect(inside).toBe(true);
     await ui.press('Escape');
     await expect(dialog()).toHaveCount(0);
     expect(await thumbId()).toBe(before);
     // Focus is back on the button that opened it.
-    type Doc = { document: { activeElement: unknown } };
     const focused = await ui
       .node('loadimage')
       .getByRole('button', { name: 'Paint mask' })

@@ -163,6 +163,15 @@ function Painter({ artifactId, onSaved, onClose }: Props) {
 
   useEffect(() => root.current?.focus(), []);
 
+  // The editor behind is inert while painting: Tab cannot leave the dialog,
+  // and no click or key (the editor's Ctrl+Z and Delete are on window) reaches the graph.
+  useEffect(() => {
+    const app = document.getElementById('root');
+    if (!app || app.contains(root.current)) return;
+    app.setAttribute('inert', '');
+    return () => app.removeAttribute('inert');
+  }, []);
+
   const show = (rect: PixelRect) => showMask(canvas.current, mask.current, pixels.current, rect);
 
   useEffect(() => {

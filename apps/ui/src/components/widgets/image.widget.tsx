@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { artifactIdSchema } from '@maskflow/workflow';
 import { api } from '../../api/api.client';
 import { errorMessage } from '../../api/run-channel';
@@ -26,10 +26,13 @@ export function ImageWidget({ field, value, onChange, idPrefix }: WidgetProps<'i
   const id = typeof value === 'string' ? value : '';
   const isArtifact = artifactIdSchema.safeParse(id).success;
 
-  const closePainter = () => {
-    setPainting(false);
-    paintButton.current?.focus();
-  };
+  const closePainter = () => setPainting(false);
+  // Focus goes back to the button once the painter is gone (and the editor no longer inert).
+  const wasPainting = useRef(false);
+  useEffect(() => {
+    if (wasPainting.current && !painting) paintButton.current?.focus();
+    wasPainting.current = painting;
+  }, [painting]);
 
   const upload = async (file: File | undefined) => {
     if (!file) {
