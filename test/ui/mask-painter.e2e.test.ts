@@ -369,8 +369,10 @@ run('painting a mask on Load Image in chromium', () => {
     // The editor behind is inert: Tab stays in the painter, and its Ctrl+Z/Delete cannot reach the graph.
     type Doc = { document: { activeElement: unknown } };
     for (let i = 0; i < 25; i++) await ui.press('Tab');
-    const inside = await dialog().evaluate((el) =>
-      el.contains((globalThis as unknown as Doc).document.activeElement as never),
+    const inside = await dialog().evaluate((el: unknown) =>
+      (el as { contains(n: unknown): boolean }).contains(
+        (globalThis as unknown as Doc).document.activeElement,
+      ),
     );
     expect(inside).toBe(true);
     await ui.press('Escape');
