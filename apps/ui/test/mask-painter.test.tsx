@@ -331,6 +331,11 @@ async function openPainter() {
   fireEvent.click(document.querySelector('button[aria-label="Paint mask"]')!);
   const dialog = screen.getByRole('dialog', { name: 'Mask painter' });
   await waitFor(() => expect(screen.getByTestId('painter-info').textContent).toMatch(/^40×30/));
+  // The canvases are drawn in an effect after that render: wait for both, or a slow machine reads nothing.
+  await waitFor(() => {
+    for (const id of ['mask-picture', 'mask-canvas'])
+      expect(canvases.get(screen.getByTestId(id) as HTMLCanvasElement)?.put).toBeDefined();
+  });
   const stage = screen.getByTestId('mask-stage');
   stage.getBoundingClientRect = () =>
     ({ left: 0, top: 0, width: 400, height: 300, x: 0, y: 0, right: 400, bottom: 300 }) as DOMRect;
