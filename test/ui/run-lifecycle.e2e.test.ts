@@ -161,6 +161,43 @@ run('running in chromium: progress, previews, reconnect, seed, cancel, failure',
     await expect(ui.status('c')).toHaveAttribute('data-status', 'cached');
   });
 
+  it('queues three variations with one click (runs per click 3, seed random each run): three runs, three seeds', async () => {
+    type Listed = { items: Array<{ id: string; status: string }>; total: number };
+    const list = async () => (await (await fetch(`${srv.url}/api/runs?limit=3`)).json()) as Listed;
+    const before = (await list()).total;
+    await ui.node('sampler').getByText('random each run').click();
+    await page.getByLabel('Runs per click').fill('3');
+    await ui.node('out').locator('.mf-node-header').click();
+    await page.getByRole('button', { name: '▶ to selected' }).click();
+    await expect(ui.toast('Queued 3 runs; their images gather in the Gallery.')).toBeVisible();
+    const listed = await eventually(
+      list,
+      (l) => l.total === before + 3 && l.items.every((r) => r.status === 'finished'),
+      60_000,
+    );
+    expect(listed.total).toBe(before + 3);
+    expect(listed.items.map((r) => r.status)).toEqual(['finished', 'finished', 'finished']);
+    // Each run picked its own seed; the canvas shows the first of the three.
+    const seeds = new Set<number>();
+    for (const r of listed.items) {
+      const { events } = (await (await fetch(`${srv.url}/api/runs/${r.id}/events`)).json()) as {
+        events: Array<{ type: string; nodeId?: string; data: { outputs?: { seed?: number } } }>;
+      };
+      const seed = events.find((e) => e.type === 'node.finished' && e.nodeId === 'sampler')?.data.outputs
+        ?.seed;
+      expect(typeof seed).toBe('number');
+      seeds.add(seed!);
+    }
+    expect(seeds.size).toBe(3);
+    await expect(page.getByTestId('run-status')).toHaveAttribute('data-run-id', listed.items[2].id);
+    await ui.screenshot('three-variations');
+    // Back to one run per click and the kept seed, for the tests that follow.
+    await page.getByLabel('Runs per click').fill('1');
+    await ui.clickCanvasBackground();
+    await ui.press('Control+z');
+    await expect(ui.param('sampler', 'seed')).not.toHaveAttribute('disabled', '');
+  });
+
   it('cancels a running run', async () => {
     await ui.param('sampler', 'steps').fill('400');
     await ui.param('sampler', 'steps').press('Enter');
@@ -204,7 +241,7 @@ run('running in chromium: progress, previews, reconnect, seed, cancel, failure',
       async () => ((await (await fetch(`${srv.url}/api/runs`)).json()) as { total: number }).total,
       () => true,
     );
-    expect(runs).toBe(5);
+    expect(runs).toBe(8);
   });
 
   it('had no page errors', () => {

@@ -2,41 +2,9 @@ import { describe, expect, it, vi } from 'vitest';
 import type { RunEvent } from '@maskflow/workflow';
 import { ApiRequestError } from '../src/api/http';
 import { RunChannel } from '../src/api/run-channel';
-import type { SocketLike } from '../src/api/run-channel';
-import { ev } from './test-utils';
+import { ev, FAKE_RUN, FakeSocket } from './test-utils';
 
-const RUN = '22222222-2222-4222-8222-222222222222';
-
-/** A socket.io stand-in: the test plays the server. */
-class FakeSocket implements SocketLike {
-  connected = false;
-  private listeners = new Map<string, Array<(...a: unknown[]) => void>>();
-  sent: Array<{ event: string; payload: unknown }> = [];
-  answer: (event: string, payload: unknown) => unknown = () => ({
-    ok: true,
-    runId: RUN,
-    status: 'running',
-    lastSeq: 0,
-  });
-  on(event: string, l: (...a: unknown[]) => void) {
-    this.listeners.set(event, [...(this.listeners.get(event) ?? []), l]);
-  }
-  async emitWithAck(event: string, payload: unknown) {
-    this.sent.push({ event, payload });
-    return this.answer(event, payload);
-  }
-  fire(event: string, ...args: unknown[]) {
-    for (const l of this.listeners.get(event) ?? []) l(...args);
-  }
-  connect() {
-    this.connected = true;
-    this.fire('connect');
-  }
-  drop() {
-    this.connected = false;
-    this.fire('disconnect', 'transport close');
-  }
-}
+const RUN = FAKE_RUN;
 
 function setup(stored: RunEvent[] = []) {
   const socket = new FakeSocket();

@@ -30,22 +30,27 @@ function requireChannel(): RunChannel {
   return (channel ??= startRunChannel());
 }
 
-/** Remembers the graph a run was started with (the gallery finds the "before" image in it). */
-function noteRun(runId: string, graph: Workflow | undefined): void {
+/** Remembers the graph a run was started with (the gallery finds the "before" image in it); the current run shows on the canvas. */
+function noteRun(runId: string, graph: Workflow | undefined, current = true): void {
   const runs = useRunStore.getState().runs;
   const view = runs[runId] ?? emptyRun(runId);
   useRunStore.setState({
     runs: { ...runs, [runId]: { ...view, ...(graph ? { graph } : {}) } },
-    currentRunId: runId,
+    ...(current ? { currentRunId: runId } : {}),
   });
 }
 
 /**
- * Runs the open graph, or only `target` and what it needs. The graph is
- * checked first with the server's own validator, so problems show on the
- * nodes before anything is sent.
+ * Runs the open graph, or only `target` and what it needs, `count` times
+ * (the toolbar's runs per click). The graph is checked first with the
+ * server's own validator, so problems show on the nodes before anything is
+ * sent. The first run shows on the canvas; the others queue behind it and
+ * their images join the gallery. Answers the first run's id.
  */
-export async function runGraph(target?: string): Promise<string | undefined> {
+export async function runGraph(
+  target?: string,
+  count = useUiStore.getState().runCount,
+): Promise<string | undefined> {
   const specs = useSpecsStore.getState();
   const editor = useEditorStore.getState();
   const wf = currentWorkflow();
@@ -71,24 +76,30 @@ export async function runGraph(target?: string): Promise<string | undefined> {
       ? { workflowId: editor.meta.id, ...(target ? { target } : {}) }
       : { workflow: wf, ...(target ? { target } : {}) };
   const ch = requireChannel();
+  let first: string | undefined;
   try {
-    let runId: string;
-    if (ch.connected) {
-      runId = (await ch.submit(body)).runId;
-    } else {
-      runId = (await api.submitRun(body)).id;
-      void ch.follow(runId, 0);
+    for (let k = 0; k < count; k++) {
+      let runId: string;
+      if (ch.connected) {
+        runId = (await ch.submit(body)).runId;
+      } else {
+        runId = (await api.submitRun(body)).id;
+        void ch.follow(runId, 0);
+      }
+      noteRun(runId, wf, k === 0);
+      first ??= runId;
     }
-    noteRun(runId, wf);
     ui.setSideTab(useUiStore.getState().sideTab === 'problems' ? 'runs' : useUiStore.getState().sideTab);
-    return runId;
+    if (count > 1) toast('info', `Queued ${count} runs; their images gather in the Gallery.`);
+    return first;
   } catch (err) {
     if (err instanceof ApiRequestError && err.issues.length) {
       ui.setIssues(err.issues);
       ui.setSideTab('problems');
     }
     toast('error', `The run was refused: ${errorMessage(err)}`);
-    return undefined;
+    // Runs queued before the refusal go on; the first of them is still the one on the canvas.
+    return first;
   }
 }
 

@@ -4,7 +4,7 @@ import { exportCurrent, importWorkflowFile, newWorkflow, saveWorkflow } from '..
 import { useEditorStore } from '../store/editor.store';
 import { isTerminal } from '../store/run-events';
 import { useCurrentRun, useRunStore } from '../store/run.store';
-import { useUiStore } from '../store/ui.store';
+import { MAX_RUN_COUNT, useUiStore } from '../store/ui.store';
 
 const CONNECTION_TEXT = {
   connecting: 'connecting…',
@@ -44,6 +44,8 @@ export function Toolbar() {
     return sel.length === 1 ? sel[0].id : undefined;
   });
   const connection = useRunStore((s) => s.connection);
+  const runCount = useUiStore((s) => s.runCount);
+  const setRunCount = useUiStore((s) => s.setRunCount);
   const run = useCurrentRun();
   const active = run !== undefined && !isTerminal(run.status);
   const file = useRef<HTMLInputElement>(null);
@@ -150,6 +152,22 @@ export function Toolbar() {
         >
           ▶ Run
         </button>
+        <label
+          className="mf-run-count"
+          title="Runs one click queues: with a seed set to random each run, each is a new variation"
+        >
+          ×
+          <input
+            className="mf-input"
+            type="number"
+            min={1}
+            max={MAX_RUN_COUNT}
+            step={1}
+            aria-label="Runs per click"
+            value={runCount}
+            onChange={(e) => setRunCount(Number(e.target.value))}
+          />
+        </label>
         <button
           type="button"
           className="mf-btn"

@@ -27,6 +27,8 @@ interface UiState {
   /** The artifact shown large in the gallery. */
   galleryPick?: { runId: string; nodeId: string; port: string };
   busy?: string;
+  /** How many runs one Run queues (ComfyUI's batch count): with a random seed, that many variations. */
+  runCount: number;
   toast(kind: Toast['kind'], text: string, ms?: number): void;
   dismiss(id: number): void;
   setWorkflowsOpen(open: boolean): void;
@@ -35,7 +37,11 @@ interface UiState {
   setIssues(issues: Issue[]): void;
   pickGallery(p: UiState['galleryPick']): void;
   setBusy(what: string | undefined): void;
+  setRunCount(n: number): void;
 }
+
+/** At most this many runs per click: enough variations to pick from, not a flood of the queue. */
+export const MAX_RUN_COUNT = 16;
 
 let nextToast = 1;
 
@@ -44,6 +50,7 @@ export const useUiStore = create<UiState>()((set, get) => ({
   workflowsOpen: false,
   sideTab: 'inputs',
   issues: [],
+  runCount: 1,
   toast(kind, text, ms = kind === 'error' ? 8000 : 3500) {
     const id = nextToast++;
     set({ toasts: [...get().toasts.slice(-4), { id, kind, text }] });
@@ -56,6 +63,8 @@ export const useUiStore = create<UiState>()((set, get) => ({
   setIssues: (issues) => set({ issues }),
   pickGallery: (galleryPick) => set({ galleryPick }),
   setBusy: (busy) => set({ busy }),
+  setRunCount: (n) =>
+    set({ runCount: Number.isFinite(n) ? Math.min(MAX_RUN_COUNT, Math.max(1, Math.round(n))) : 1 }),
 }));
 
 export const toast = (kind: Toast['kind'], text: string): void => useUiStore.getState().toast(kind, text);
