@@ -1,9 +1,7 @@
-import { act, fireEvent, render, screen, within } from '@testing-library/react';
-import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 import type { NodeSpec } from '@maskflow/workflow';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DETECTIONS_SHOWN, detectionsOf, labelColors } from '../src/components/detections.view';
-import { OperationNodeComponent } from '../src/components/operation.node';
 import { nodeSpecListSchema } from '../src/api/schemas';
 import { currentWorkflow, useEditorStore } from '../src/store/editor.store';
 import { useModelsStore } from '../src/store/models.store';
@@ -12,11 +10,11 @@ import { useSpecsStore } from '../src/store/specs.store';
 import { useUiStore } from '../src/store/ui.store';
 import dino from './fixtures/grounding-dino.spec.json';
 import { emptyRun } from '../src/store/run-events';
+import { renderCanvas } from './flow-canvas';
 import { ev, fixtureSpecs, resetStores } from './test-utils';
 
 const RUN = '44444444-4444-4444-8444-444444444444';
 const ART = 'd'.repeat(64);
-const nodeTypes = { operation: OperationNodeComponent };
 
 interface Det {
   x1: number;
@@ -61,23 +59,9 @@ function graph(source: 'upload' | 'no-upload' | 'resize' | 'none' = 'upload') {
     .load({ version: 1, nodes, edges, inputs: {} }, { name: 'detect', description: '' });
 }
 
-function Canvas() {
-  const nodes = useEditorStore((s) => s.nodes);
-  const edges = useEditorStore((s) => s.edges);
-  return (
-    <div style={{ width: 1000, height: 800 }}>
-      <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} />
-    </div>
-  );
-}
-
 /** Mounts the canvas and finishes `detect` with `value` as its boxes output (and `warnings`). */
 function ran(value: unknown, warnings?: string[]) {
-  render(
-    <ReactFlowProvider>
-      <Canvas />
-    </ReactFlowProvider>,
-  );
+  renderCanvas();
   act(() => {
     runEventBatcher.push(
       ev(RUN, 1, 'run.started', { nodes: ['load', 'detect'] }),
@@ -217,11 +201,7 @@ describe('detections under a node', () => {
   it('draws the boxes over the picture the node was fed in the run, through a resize', () => {
     graph('resize');
     const PREVIEW = 'data:image/jpeg;base64,UkVTSVpFRA==';
-    render(
-      <ReactFlowProvider>
-        <Canvas />
-      </ReactFlowProvider>,
-    );
+    renderCanvas();
     act(() => {
       useRunStore.setState((st) => ({
         runs: { [RUN]: { ...emptyRun(RUN, 'running'), graph: currentWorkflow() } },

@@ -1,8 +1,6 @@
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OperationNodeComponent } from '../src/components/operation.node';
 import { ParamWidget } from '../src/components/widgets/param.widget';
 import { MaskHistory } from '../src/graph/mask-history';
 import {
@@ -23,6 +21,7 @@ import { containRect } from '../src/graph/region-geometry';
 import { useShortcuts } from '../src/hooks/use-shortcuts';
 import { useEditorStore } from '../src/store/editor.store';
 import { useSpecsStore } from '../src/store/specs.store';
+import { renderCanvas } from './flow-canvas';
 import { jsonResponse, resetStores } from './test-utils';
 
 const ART = 'd'.repeat(64);
@@ -529,18 +528,7 @@ describe('the mask painter on Load Image', () => {
   });
 
   it('in a node on the canvas: painting neither selects nor moves the node', async () => {
-    render(
-      <ReactFlowProvider>
-        <div style={{ width: 1000, height: 800 }}>
-          <ReactFlow
-            nodes={S().nodes}
-            edges={S().edges}
-            nodeTypes={{ operation: OperationNodeComponent }}
-            onNodesChange={(c) => S().onNodesChange(c)}
-          />
-        </div>
-      </ReactFlowProvider>,
-    );
+    renderCanvas({ changes: true });
     const { stage } = await openPainter();
     // The click on "Paint mask" selected the node, as any click in it does; start from none.
     act(() => S().selectNodes([]));

@@ -1,32 +1,16 @@
-import { act, render, screen } from '@testing-library/react';
-import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
+import { act, screen } from '@testing-library/react';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { OperationNodeComponent } from '../src/components/operation.node';
 import { useEditorStore } from '../src/store/editor.store';
 import { runEventBatcher, useRunStore } from '../src/store/run.store';
 import { useUiStore } from '../src/store/ui.store';
+import { renderCanvas } from './flow-canvas';
 import { ev, resetStores } from './test-utils';
 
 const RUN = '33333333-3333-4333-8333-333333333333';
 const ART = 'c'.repeat(64);
-const nodeTypes = { operation: OperationNodeComponent };
-
-function Canvas() {
-  const nodes = useEditorStore((s) => s.nodes);
-  const edges = useEditorStore((s) => s.edges);
-  return (
-    <div style={{ width: 1000, height: 800 }}>
-      <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} />
-    </div>
-  );
-}
 
 function mount() {
-  return render(
-    <ReactFlowProvider>
-      <Canvas />
-    </ReactFlowProvider>,
-  );
+  return renderCanvas();
 }
 
 function feed(...events: ReturnType<typeof ev>[]) {

@@ -1,12 +1,10 @@
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import type { NodeSpec, Workflow } from '@maskflow/workflow';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { nodeSpecListSchema } from '../src/api/schemas';
 import { BeforeAfter, tintMask } from '../src/components/before-after';
 import type { OverlayMask } from '../src/components/before-after';
 import { GalleryPanel, overlayMaskFor } from '../src/components/gallery.panel';
-import { OperationNodeComponent } from '../src/components/operation.node';
 import { maskFeeding } from '../src/graph/mask-feeding';
 import { emptyRun } from '../src/store/run-events';
 import type { RunView } from '../src/store/run-events';
@@ -15,6 +13,7 @@ import { runEventBatcher, useRunStore } from '../src/store/run.store';
 import { specOf, useSpecsStore } from '../src/store/specs.store';
 import { useUiStore } from '../src/store/ui.store';
 import sdInpaint from './fixtures/sd-inpaint.spec.json';
+import { renderCanvas } from './flow-canvas';
 import { ev, fixtureSpecs, resetStores } from './test-utils';
 
 const RUN = '55555555-5555-4555-8555-555555555555';
@@ -22,7 +21,6 @@ const UPLOAD = 'e'.repeat(64);
 const SAVED = 'f'.repeat(64);
 const MASK_URL = 'data:image/png;base64,iVBORw0KGgoMASK';
 const IMAGE_URL = 'data:image/jpeg;base64,/9j/4AAQIMAGE';
-const nodeTypes = { operation: OperationNodeComponent };
 
 const maskPreview = { url: MASK_URL, mime: 'image/png', width: 512, height: 341 };
 const maskValue = (preview?: unknown) => ({
@@ -78,24 +76,10 @@ const textGuided = () =>
   );
 
 describe('previews on the nodes', () => {
-  function Canvas() {
-    const nodes = useEditorStore((s) => s.nodes);
-    const edges = useEditorStore((s) => s.edges);
-    return (
-      <div style={{ width: 1000, height: 800 }}>
-        <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} />
-      </div>
-    );
-  }
-
   function mount() {
     useEditorStore.getState().load(textGuided(), { name: 'tg', description: '' });
     useRunStore.setState({ currentRunId: RUN });
-    render(
-      <ReactFlowProvider>
-        <Canvas />
-      </ReactFlowProvider>,
-    );
+    renderCanvas();
   }
 
   const feed = (...events: ReturnType<typeof ev>[]) =>

@@ -1,8 +1,6 @@
 import { act, fireEvent, render, screen } from '@testing-library/react';
-import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
 import type { ReactNode } from 'react';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { OperationNodeComponent } from '../src/components/operation.node';
 import { ParamWidget } from '../src/components/widgets/param.widget';
 import { paramFields } from '../src/graph/param-fields';
 import { boxAt, boxFromDrag, boxStyle, pixelAt, pointsOf, toImage } from '../src/graph/region-geometry';
@@ -10,6 +8,7 @@ import { upstreamImageOf } from '../src/graph/upstream-image';
 import { useShortcuts } from '../src/hooks/use-shortcuts';
 import { useEditorStore } from '../src/store/editor.store';
 import { useSpecsStore } from '../src/store/specs.store';
+import { renderCanvas } from './flow-canvas';
 import { resetStores } from './test-utils';
 
 const ART = 'b'.repeat(64);
@@ -336,18 +335,7 @@ describe('the boxes widget', () => {
   });
 
   it('in a node on the canvas: drawing adds a box and does not move the node', () => {
-    render(
-      <ReactFlowProvider>
-        <div style={{ width: 1000, height: 800 }}>
-          <ReactFlow
-            nodes={S().nodes}
-            edges={S().edges}
-            nodeTypes={{ operation: OperationNodeComponent }}
-            onNodesChange={(c) => S().onNodesChange(c)}
-          />
-        </div>
-      </ReactFlowProvider>,
-    );
+    renderCanvas({ changes: true });
     const node = document.querySelector('.mf-node[data-node-id="boxestomask"]')!;
     const frame = node.querySelector<HTMLElement>('[data-testid="region-boxes"]')!;
     expect(frame.closest('.react-flow__node')).not.toBeNull();
