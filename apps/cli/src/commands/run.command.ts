@@ -266,7 +266,8 @@ export async function runBatch(file: string, opts: RunCommandOptions): Promise<B
           if (err.code === 'cancelled') stopped = true;
           const error = toErrorInfo(err);
           if (!opts.json) process.stderr.write(`\nerror (${error.kind}): ${error.message}\n`);
-          return { status: stopped ? 'cancelled' : 'failed', details: { status: 'failed', error } };
+          const status = stopped ? 'cancelled' : 'failed';
+          return { status, details: { status, error } };
         }
       },
       () => stopped,
