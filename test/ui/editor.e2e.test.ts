@@ -14,11 +14,11 @@
  */
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { artifactsDir, chromiumAvailable, launchChromium } from './support/chromium';
-import type { BrowserSession } from './support/chromium';
-import { EditorPage } from './support/editor-page';
+import { chromiumAvailable } from './support/chromium';
+import type { EditorPage } from './support/editor-page';
+import { openEditor } from './support/editor-session';
+import type { EditorSession } from './support/editor-session';
 import { eventually } from './support/locator-matchers';
-import { startUiServer } from './support/ui-server';
 import type { UiServer } from './support/ui-server';
 
 jest.setTimeout(120_000);
@@ -49,32 +49,19 @@ async function testImage(): Promise<Buffer> {
 const NAME = 'E2E classical removal';
 
 run('editor in chromium against the real server', () => {
+  let session: EditorSession;
   let srv: UiServer;
-  let browser: BrowserSession;
   let page: Page;
   let ui: EditorPage;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    srv = await startUiServer();
-    browser = await launchChromium({ width: 1600, height: 1000 });
-    page = browser.page;
-    page.setDefaultTimeout(15000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      // The stale save below is a 409 on purpose; chromium logs every non-2xx fetch.
-      if (m.type() === 'error' && !/status of 409/.test(m.text())) pageErrors.push(m.text());
-    });
-    ui = new EditorPage(page, artifactsDir('editor'));
-    await page.goto(srv.url);
-    await page.locator('.mf-palette-item').first().waitFor();
-    await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
+    // The stale save below is a 409 on purpose; chromium logs every non-2xx fetch.
+    session = await openEditor({ suite: 'editor', consoleErrors: /status of 409/ });
+    ({ srv, page, ui, pageErrors } = session);
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await srv?.close();
-  });
+  afterAll(() => session?.close());
 
   it('builds the graph from the palette (drag and click)', async () => {
     await ui.screenshot('empty');

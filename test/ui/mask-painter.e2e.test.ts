@@ -13,12 +13,12 @@
  */
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
-import { artifactsDir, chromiumAvailable, launchChromium } from './support/chromium';
-import type { BrowserSession } from './support/chromium';
-import { EditorPage } from './support/editor-page';
+import { chromiumAvailable } from './support/chromium';
+import type { EditorPage } from './support/editor-page';
+import { openEditor } from './support/editor-session';
+import type { EditorSession } from './support/editor-session';
 import type { Point } from './support/editor-page';
 import { eventually } from './support/locator-matchers';
-import { startUiServer } from './support/ui-server';
 import type { UiServer } from './support/ui-server';
 
 jest.setTimeout(120_000);
@@ -93,11 +93,11 @@ function bandErrors(mask: Buffer, path: [Point, Point], inner: number, outer: nu
 const count = (mask: Buffer) => mask.filter((v) => v >= 128).length;
 
 run('painting a mask on Load Image in chromium', () => {
+  let session: EditorSession;
   let srv: UiServer;
-  let browser: BrowserSession;
   let page: Page;
   let ui: EditorPage;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   const rgb = pictureRgb();
   let uploadedId: string;
   let maskedId: string;
@@ -191,24 +191,11 @@ run('painting a mask on Load Image in chromium', () => {
   };
 
   beforeAll(async () => {
-    srv = await startUiServer();
-    browser = await launchChromium({ width: 1600, height: 1000 });
-    page = browser.page;
-    page.setDefaultTimeout(15000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
-    ui = new EditorPage(page, artifactsDir('editor', 'mask-painter-'), 'mask-painter-');
-    await page.goto(srv.url);
-    await page.locator('.mf-palette-item').first().waitFor();
-    await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
+    session = await openEditor({ suite: 'editor', prefix: 'mask-painter-', consoleErrors: true });
+    ({ srv, page, ui, pageErrors } = session);
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await srv?.close();
-  });
+  afterAll(() => session?.close());
 
   it('offers "Paint mask" once Load Image has an upload', async () => {
     await ui.dragFromPalette('LoadImage', { x: 140, y: 50 });

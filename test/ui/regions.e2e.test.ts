@@ -12,11 +12,11 @@
  */
 import sharp from 'sharp';
 import type { Locator, Page } from 'playwright-core';
-import { artifactsDir, chromiumAvailable, launchChromium } from './support/chromium';
-import type { BrowserSession } from './support/chromium';
-import { EditorPage } from './support/editor-page';
+import { chromiumAvailable } from './support/chromium';
+import type { EditorPage } from './support/editor-page';
+import { openEditor } from './support/editor-session';
+import type { EditorSession } from './support/editor-session';
 import { eventually } from './support/locator-matchers';
-import { startUiServer } from './support/ui-server';
 import type { UiServer } from './support/ui-server';
 
 jest.setTimeout(120_000);
@@ -68,11 +68,11 @@ async function whiteBounds(png: Buffer): Promise<Box & { count: number; width: n
 }
 
 run('drawing boxes and points on the picture in chromium', () => {
+  let session: EditorSession;
   let srv: UiServer;
-  let browser: BrowserSession;
   let page: Page;
   let ui: EditorPage;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   let drawn: { x: number; y: number; width: number; height: number };
   let expected: Box;
   let savedBox: Box;
@@ -91,24 +91,11 @@ run('drawing boxes and points on the picture in chromium', () => {
   };
 
   beforeAll(async () => {
-    srv = await startUiServer();
-    browser = await launchChromium({ width: 1600, height: 1000 });
-    page = browser.page;
-    page.setDefaultTimeout(15000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(m.text());
-    });
-    ui = new EditorPage(page, artifactsDir('editor', 'regions-'), 'regions-');
-    await page.goto(srv.url);
-    await page.locator('.mf-palette-item').first().waitFor();
-    await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
+    session = await openEditor({ suite: 'editor', prefix: 'regions-', consoleErrors: true });
+    ({ srv, page, ui, pageErrors } = session);
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await srv?.close();
-  });
+  afterAll(() => session?.close());
 
   it('asks for an image, then shows the Load Image upload on Boxes to Mask', async () => {
     await ui.dragFromPalette('LoadImage', { x: 140, y: 50 });

@@ -13,12 +13,12 @@
 import type { Page } from 'playwright-core';
 import type { Server } from 'socket.io';
 import { RunGateway } from '../../apps/server/src/gateways/run.gateway';
-import { artifactsDir, chromiumAvailable, launchChromium } from './support/chromium';
-import type { BrowserSession } from './support/chromium';
-import { EditorPage } from './support/editor-page';
+import { chromiumAvailable } from './support/chromium';
+import type { EditorPage } from './support/editor-page';
+import { openEditor } from './support/editor-session';
+import type { EditorSession } from './support/editor-session';
 import { eventually } from './support/locator-matchers';
 import { uiTestRegistry } from './support/ui-test-nodes';
-import { startUiServer } from './support/ui-server';
 import type { UiServer } from './support/ui-server';
 
 jest.setTimeout(120_000);
@@ -53,11 +53,11 @@ interface RunRecordLite {
 }
 
 run('running in chromium: progress, previews, reconnect, seed, cancel, failure', () => {
+  let session: EditorSession;
   let srv: UiServer;
-  let browser: BrowserSession;
   let page: Page;
   let ui: EditorPage;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   const runRecord = async (): Promise<RunRecordLite> => {
     const id = await page.getByTestId('run-status').getAttribute('data-run-id');
@@ -65,20 +65,11 @@ run('running in chromium: progress, previews, reconnect, seed, cancel, failure',
   };
 
   beforeAll(async () => {
-    srv = await startUiServer({ registry: uiTestRegistry() });
-    browser = await launchChromium({ width: 1600, height: 1000 });
-    page = browser.page;
-    page.setDefaultTimeout(15000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    ui = new EditorPage(page, artifactsDir('run-lifecycle'));
-    await page.goto(srv.url);
-    await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
+    session = await openEditor({ suite: 'run-lifecycle', server: { registry: uiTestRegistry() } });
+    ({ srv, page, ui, pageErrors } = session);
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await srv?.close();
-  });
+  afterAll(() => session?.close());
 
   it('imports a workflow file and shows its exposed input', async () => {
     await page.getByLabel('Import workflow file').setInputFiles({

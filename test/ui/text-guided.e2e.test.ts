@@ -19,11 +19,11 @@ import { generateTinyModels } from '../fixtures/generate-tiny-models';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import type { RunEvent } from '@maskflow/workflow';
-import { artifactsDir, chromiumAvailable, launchChromium } from './support/chromium';
-import type { BrowserSession } from './support/chromium';
-import { EditorPage } from './support/editor-page';
+import { chromiumAvailable } from './support/chromium';
+import type { EditorPage } from './support/editor-page';
+import { openEditor } from './support/editor-session';
+import type { EditorSession } from './support/editor-session';
 import { eventually } from './support/locator-matchers';
-import { startUiServer } from './support/ui-server';
 import type { UiServer } from './support/ui-server';
 
 jest.setTimeout(180_000);
@@ -38,11 +38,11 @@ interface Detections {
 }
 
 run('text-guided inpainting graph in chromium', () => {
+  let session: EditorSession;
   let srv: UiServer;
-  let browser: BrowserSession;
   let page: Page;
   let ui: EditorPage;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   const savedModelPaths = process.env.MASKFLOW_MODEL_PATHS;
 
@@ -53,14 +53,12 @@ run('text-guided inpainting graph in chromium', () => {
       `mobile-sam=${tiny.sam.dir}`,
       `sd-1.5-inpainting=${tiny.sdInpaint.dir}`,
     ].join(';');
-    srv = await startUiServer();
-    browser = await launchChromium({ width: 1920, height: 1200 });
-    page = browser.page;
-    page.setDefaultTimeout(20000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    ui = new EditorPage(page, artifactsDir('text-guided'));
-    await page.goto(srv.url);
-    await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
+    session = await openEditor({
+      suite: 'text-guided',
+      viewport: { width: 1920, height: 1200 },
+      timeoutMs: 20000,
+    });
+    ({ srv, page, ui, pageErrors } = session);
     const specs = (await (await fetch(`${srv.url}/api/nodes`)).json()) as Array<{ type: string }>;
     for (const t of ['GroundingDINO', 'SAM', 'SDInpaint']) {
       if (!specs.some((s) => s.type === t)) throw new Error(`the server has no ${t} node type`);
@@ -68,8 +66,7 @@ run('text-guided inpainting graph in chromium', () => {
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await srv?.close();
+    await session?.close();
     if (savedModelPaths === undefined) delete process.env.MASKFLOW_MODEL_PATHS;
     else process.env.MASKFLOW_MODEL_PATHS = savedModelPaths;
   });
