@@ -2,6 +2,7 @@ import { act, fireEvent, screen, within } from '@testing-library/react';
 import type { NodeSpec } from '@maskflow/workflow';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DETECTIONS_SHOWN, detectionsOf, labelColors } from '../src/components/detections.view';
+import type { Detection } from '../src/components/detections.view';
 import { nodeSpecListSchema } from '../src/api/schemas';
 import { currentWorkflow, useEditorStore } from '../src/store/editor.store';
 import { useModelsStore } from '../src/store/models.store';
@@ -16,18 +17,15 @@ import { ev, fixtureSpecs, resetStores } from './test-utils';
 const RUN = '44444444-4444-4444-8444-444444444444';
 const ART = 'd'.repeat(64);
 
-interface Det {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-  score: number;
-  label: string;
-}
-const boxesValue = (width: number, height: number, boxes: Det[]) => ({ kind: 'boxes', width, height, boxes });
+const boxesValue = (width: number, height: number, boxes: Detection[]) => ({
+  kind: 'boxes',
+  width,
+  height,
+  boxes,
+});
 
 /** Two dogs and a mug, found in a 320×240 image (the graph may have resized the 640×480 upload). */
-const FOUND: Det[] = [
+const FOUND: Detection[] = [
   { x1: 32, y1: 48, x2: 160, y2: 120, score: 0.6234, label: 'dog' },
   { x1: 160, y1: 120, x2: 320, y2: 240, score: 0.4, label: 'red mug' },
   { x1: 0, y1: 0, x2: 64, y2: 24, score: 0.351, label: 'dog' },

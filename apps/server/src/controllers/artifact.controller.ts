@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Body,
   Controller,
   Get,
@@ -22,6 +23,20 @@ import type { UploadedFile as Upload } from '../services/artifact.service';
 
 const id = new ZodValidationPipe(artifactIdSchema, 'artifact id');
 
+/** A multipart body with one file field named "file" (documented in OpenAPI as such). */
+const FileField = () =>
+  applyDecorators(
+    ApiConsumes('multipart/form-data'),
+    ApiBody({
+      schema: {
+        type: 'object',
+        properties: { file: { type: 'string', format: 'binary' } },
+        required: ['file'],
+      },
+    }),
+    UseInterceptors(FileInterceptor('file')),
+  );
+
 @ApiTags('artifacts')
 @Controller('api/artifacts')
 export class ArtifactController {
@@ -32,15 +47,7 @@ export class ArtifactController {
     summary:
       'Upload an image: type sniffed, byte and pixel limits, re-encoded without metadata; returns its id',
   })
-  @ApiConsumes('multipart/form-data')
-  @ApiBody({
-    schema: {
-      type: 'object',
-      properties: { file: { type: 'string', format: 'binary' } },
-      required: ['file'],
-    },
-  })
-  @UseInterceptors(FileInterceptor('file'))
+  @FileField()
   upload(@UploadedFile() file: Upload | undefined) {
     return this.service.upload(file);
   }
@@ -75,15 +82,7 @@ export class ArtifactController {
       'Paint a mask on an uploaded image: the file (same size, white = masked) becomes the alpha of a new upload, ' +
       'which Load Image turns into its mask output; returns the new id',
   })
-  @ApiConsumes('multipart/form-data')
-  @ApiBody({
-    schema: {
-      type: 'object',
-      properties: { file: { type: 'string', format: 'binary' } },
-      required: ['file'],
-    },
-  })
-  @UseInterceptors(FileInterceptor('file'))
+  @FileField()
   mask(@Param('id', id) aid: string, @UploadedFile() file: Upload | undefined) {
     return this.service.withMask(aid, file);
   }
