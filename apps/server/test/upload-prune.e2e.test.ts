@@ -116,11 +116,16 @@ describe('POST /api/artifacts/prune', () => {
   it('re-uploading old bytes makes them fresh again', async () => {
     const bytes = await pngImage(50, 50, true);
     const first = await server.api.upload<{ id: string }>(bytes);
-    await sleep(20);
-    const cutoffHours = 10 / 3_600_000; // 10 ms
+    await sleep(1000);
+    // The cutoff lies between the two uploads, 500 ms before the second (room for a slow request):
+    // by its first upload the file would be pruned, by its second it is fresh.
+    const secondStarted = Date.now();
     const again = await server.api.upload<{ id: string }>(bytes);
     expect(again.body.id).toBe(first.body.id);
-    const r = await server.api.post<Pruned>('/api/artifacts/prune', { olderThanHours: cutoffHours });
+    const cutoffMs = Date.now() - (secondStarted - 500);
+    const r = await server.api.post<Pruned>('/api/artifacts/prune', {
+      olderThanHours: cutoffMs / 3_600_000,
+    });
     expect(r.body.ids).not.toContain(first.body.id);
   });
 
